@@ -1,0 +1,62 @@
+//! Test support for volley: fixtures built from plain strings, a local package index with fault
+//! injection, and a temporary world to run the `volley` binary in. Dev-only; it depends on no
+//! other volley crate, so any crate's tests can use it.
+//!
+//! Where to start:
+//! - [`WheelBuilder`] / [`SdistBuilder`] make valid (or deliberately broken) distributions in
+//!   memory.
+//! - [`IndexServer`] serves them as a PEP 503 / PEP 691 index on `127.0.0.1:0`, with PEP 658
+//!   metadata files, range requests, a log of every request ([`RecordedRequest`]) and injected
+//!   [`Fault`]s (status codes, resets, slow or truncated bodies, wrong bytes, delays).
+//! - [`TestContext`] gives a temp root, a cache dir, a venv, a clean-environment
+//!   [`TestContext::command`] for the binary, the machine's pip for comparison, and
+//!   [`TestContext::filter_paths`] for snapshots.
+//!
+//! A typical integration test:
+//!
+//! ```no_run
+//! use std::path::Path;
+//!
+//! use volley_test_support::{IndexServer, TestContext, WheelBuilder};
+//!
+//! // In the volley crate's tests: `install_foo(Path::new(env!("CARGO_BIN_EXE_volley")))`.
+//! fn install_foo(volley: &Path) {
+//!     let wheel = WheelBuilder::new("foo", "1.0")
+//!         .file("foo/__init__.py", "def main(): print('hi')")
+//!         .entry_point("console_scripts", "foo", "foo:main")
+//!         .build();
+//!     let server = IndexServer::builder().wheel(wheel).start();
+//!     let context = TestContext::new();
+//!     context.create_venv();
+//!     let output = context
+//!         .command(volley)
+//!         .args(["install", "foo", "--index-url", &server.index_url()])
+//!         .arg("--python")
+//!         .arg(context.python())
+//!         .output()
+//!         .unwrap();
+//!     assert!(output.status.success());
+//!     assert!(server.requests().iter().any(|request| request.path == "/simple/foo/"));
+//!     assert!(context.site_packages().join("foo/__init__.py").is_file());
+//! }
+//! ```
+//!
+//! Traps: the shell running tests may export `PIP_*` and `PYTHON*` variables, so run Python and
+//! pip only through [`TestContext`]; the server's file URLs are relative to the page
+//! (`../../files/...`), as on real indexes; and wheel filenames keep the name's case while
+//! index URLs use the PEP 503 normalized name.
+
+mod context;
+mod fault;
+mod page;
+mod repository;
+mod sdist;
+mod server;
+mod wheel;
+
+pub use context::{TestContext, filter_server_addresses, find_python, snapshot_tree};
+pub use fault::{Fault, FaultKind};
+pub use page::IndexFormat;
+pub use sdist::{BuiltFile, SdistBuilder};
+pub use server::{IndexServer, IndexServerBuilder, RecordedRequest};
+pub use wheel::{BuiltWheel, WheelBuilder, escape_name, normalize_name, sha256_hex};
