@@ -1,0 +1,75 @@
+//! The cache's buckets: one directory per kind of content, each with a versioned name.
+
+use std::fmt;
+
+/// A kind of cached content and the directory it lives in under the cache root.
+///
+/// The directory name carries a format version; when the layout or the file format of a bucket
+/// changes, its version goes up and the old directory is left for `volley cache prune`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CacheBucket {
+    /// Index pages (PEP 503 HTML or PEP 691 JSON), already parsed, with their HTTP validators
+    /// (ETag, Last-Modified, cache policy) so that a later run can revalidate instead of
+    /// downloading again.
+    ///
+    /// Layout: `simple-v1/<index-url-key>/<package>.json`, where `<index-url-key>` is
+    /// [`cache_key`](crate::cache_key) of the index URL and `<package>` the normalized name.
+    Simple,
+    /// Core metadata (`METADATA`) of a distribution file, however it was obtained (a PEP 658
+    /// `.metadata` file, a range request into the wheel, the whole wheel, or an sdist's
+    /// `prepare_metadata_for_build_wheel`).
+    ///
+    /// Layout: `metadata-v1/<sha256>.metadata`, where `<sha256>` is the hex sha256 of the
+    /// distribution file that the metadata belongs to (not of the metadata itself).
+    Metadata,
+    /// Downloaded wheel files, exactly as served.
+    ///
+    /// Layout: `wheels-v1/<sha256>/<filename>`, where `<sha256>` is the hex sha256 of the wheel
+    /// and `<filename>` its file name (e.g. `Flask-3.0.0-py3-none-any.whl`).
+    Wheels,
+    /// Unpacked wheels, ready to be linked into an environment.
+    ///
+    /// Layout: `unpacked-v1/<sha256>/`, where `<sha256>` is the hex sha256 of the wheel file and
+    /// the directory holds the wheel's tree (its packages and `<name>-<version>.dist-info/`).
+    /// The directory is renamed into place only when it is complete.
+    Unpacked,
+    /// Facts about a Python interpreter (marker environment, tags, scheme paths).
+    ///
+    /// Layout: `interpreter-v1/<key>.json`, where `<key>` is [`cache_key`](crate::cache_key) of
+    /// the interpreter's path; the JSON records the modification time it was computed for.
+    Interpreter,
+    /// Wheels built from source distributions and source trees.
+    ///
+    /// Layout: `builds-v1/...`, to be defined with the build crate.
+    Builds,
+}
+
+impl CacheBucket {
+    /// Every bucket, in a fixed order.
+    pub const ALL: [CacheBucket; 6] = [
+        Self::Simple,
+        Self::Metadata,
+        Self::Wheels,
+        Self::Unpacked,
+        Self::Interpreter,
+        Self::Builds,
+    ];
+
+    /// The directory name under the cache root, e.g. `wheels-v1`.
+    pub fn dir_name(self) -> &'static str {
+        match self {
+            Self::Simple => "simple-v1",
+            Self::Metadata => "metadata-v1",
+            Self::Wheels => "wheels-v1",
+            Self::Unpacked => "unpacked-v1",
+            Self::Interpreter => "interpreter-v1",
+            Self::Builds => "builds-v1",
+        }
+    }
+}
+
+impl fmt::Display for CacheBucket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.dir_name())
+    }
+}

@@ -1,0 +1,197 @@
+//! The cache root: where it is, its marker files, and paths to buckets and entries.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tempfile::TempDir;
+
+use crate::{CacheBucket, CacheError, write_atomic};
+
+/// The standard cache directory tag (<https://bford.info/cachedir/>), so that backup tools skip
+/// the cache.
+pub(crate) const CACHEDIR_TAG: &str = "CACHEDIR.TAG";
+const CACHEDIR_TAG_CONTENT: &str = "Signature: 8a477f597d28d172789f06886806bc55\n\
+# This file is a cache directory tag created by volley.\n\
+# For information about cache directory tags see https://bford.info/cachedir/\n";
+/// Keeps the cache out of git when it lives inside a repository.
+pub(crate) const GITIGNORE: &str = ".gitignore";
+const GITIGNORE_CONTENT: &str = "*\n";
+
+/// A cache root. Cheap to clone: clones share the root (and, for [`Cache::temp`], the temporary
+/// directory, which is removed when the last clone is dropped).
+#[derive(Debug, Clone)]
+pub struct Cache {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    root: PathBuf,
+    /// Held only to keep a throw-away cache alive; removed on drop.
+    _temp: Option<TempDir>,
+}
+
+impl Cache {
+    /// Open (creating if needed) the cache at `root`, and write its `CACHEDIR.TAG` and
+    /// `.gitignore` if they are missing. A relative `root` is made absolute against the current
+    /// directory, so that later changes of directory do not move the cache.
+    pub fn from_path(root: impl Into<PathBuf>) -> Result<Self, CacheError> {
+        let root = root.into();
+        let root = std::path::absolute(&root)
+            .map_err(|source| CacheError::CreateRoot { path: root, source })?;
+        Self::init(&root)?;
+        Ok(Self {
+            inner: Arc::new(Inner { root, _temp: None }),
+        })
+    }
+
+    /// A throw-away cache in a new temporary directory (for `--no-cache`). The directory lives as
+    /// long as this cache and its clones.
+    pub fn temp() -> Result<Self, CacheError> {
+        let temp = tempfile::Builder::new()
+            .prefix("volley-cache-")
+            .tempdir()
+            .map_err(|source| CacheError::TempDir {
+                dir: std::env::temp_dir(),
+                source,
+            })?;
+        let root = temp.path().to_path_buf();
+        Self::init(&root)?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                root,
+                _temp: Some(temp),
+            }),
+        })
+    }
+
+    fn init(root: &Path) -> Result<(), CacheError> {
+        fs_err::create_dir_all(root).map_err(|source| CacheError::CreateRoot {
+            path: root.to_path_buf(),
+            source,
+        })?;
+        Self::write_markers(root)
+    }
+
+    /// Write the marker files that are missing. Also used after `clean`.
+    pub(crate) fn write_markers(root: &Path) -> Result<(), CacheError> {
+        for (name, content) in [
+            (CACHEDIR_TAG, CACHEDIR_TAG_CONTENT),
+            (GITIGNORE, GITIGNORE_CONTENT),
+        ] {
+            let path = root.join(name);
+            if !path.exists() {
+                write_atomic(&path, content.as_bytes())?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The cache's root directory (absolute).
+    pub fn root(&self) -> &Path {
+        &self.inner.root
+    }
+
+    /// The directory of `bucket`, e.g. `<root>/wheels-v1`, created if missing.
+    ///
+    /// A failure to create it is only logged here: the write that follows fails with the path.
+    pub fn bucket(&self, bucket: CacheBucket) -> PathBuf {
+        let path = self.inner.root.join(bucket.dir_name());
+        create_dir_logged(&path);
+        path
+    }
+
+    /// The path of an entry: `<bucket dir>/<key_path>`, with its parent directories created.
+    ///
+    /// `key_path` is relative and may have several components (`<sha256>/<filename>`).
+    pub fn entry(&self, bucket: CacheBucket, key_path: impl AsRef<Path>) -> PathBuf {
+        let key_path = key_path.as_ref();
+        debug_assert!(
+            key_path.is_relative(),
+            "cache keys are relative: {}",
+            key_path.display()
+        );
+        let path = self.inner.root.join(bucket.dir_name()).join(key_path);
+        if let Some(parent) = path.parent() {
+            create_dir_logged(parent);
+        }
+        path
+    }
+}
+
+fn create_dir_logged(path: &Path) {
+    if let Err(error) = fs_err::create_dir_all(path) {
+        tracing::debug!("{error}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn from_path_creates_root_and_markers() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("a").join("cache");
+        let cache = Cache::from_path(&root).unwrap();
+        assert_eq!(cache.root(), root);
+        let tag = fs_err::read_to_string(root.join("CACHEDIR.TAG")).unwrap();
+        assert!(tag.starts_with("Signature: 8a477f597d28d172789f06886806bc55"));
+        assert_eq!(
+            fs_err::read_to_string(root.join(".gitignore")).unwrap(),
+            "*\n"
+        );
+        // Opening again keeps what is there.
+        fs_err::write(root.join(".gitignore"), "*\n# mine\n").unwrap();
+        Cache::from_path(&root).unwrap();
+        assert_eq!(
+            fs_err::read_to_string(root.join(".gitignore")).unwrap(),
+            "*\n# mine\n"
+        );
+    }
+
+    #[test]
+    fn buckets_and_entries_are_created_on_demand() {
+        let cache = Cache::temp().unwrap();
+        let wheels = cache.bucket(CacheBucket::Wheels);
+        assert_eq!(wheels, cache.root().join("wheels-v1"));
+        assert!(wheels.is_dir());
+        let entry = cache.entry(
+            CacheBucket::Simple,
+            Path::new("0123456789abcdef/flask.json"),
+        );
+        assert_eq!(
+            entry,
+            cache.root().join("simple-v1/0123456789abcdef/flask.json")
+        );
+        assert!(entry.parent().unwrap().is_dir());
+        assert!(!entry.exists());
+    }
+
+    #[test]
+    fn temp_cache_lives_as_long_as_its_clones() {
+        let cache = Cache::temp().unwrap();
+        let root = cache.root().to_path_buf();
+        let clone = cache.clone();
+        drop(cache);
+        assert!(root.join("CACHEDIR.TAG").is_file());
+        drop(clone);
+        assert!(!root.exists());
+    }
+
+    #[test]
+    fn bucket_dir_names_are_versioned() {
+        let names: Vec<_> = CacheBucket::ALL.iter().map(|b| b.dir_name()).collect();
+        assert_eq!(
+            names,
+            [
+                "simple-v1",
+                "metadata-v1",
+                "wheels-v1",
+                "unpacked-v1",
+                "interpreter-v1",
+                "builds-v1"
+            ]
+        );
+    }
+}
