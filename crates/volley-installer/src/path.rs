@@ -1,0 +1,147 @@
+//! Path arithmetic without touching the filesystem.
+//!
+//! Archive entry names are untrusted: [`normalize_entry`] turns one into a safe relative path or
+//! says why it is not one (absolute, escaping with `..`, a backslash or NUL). RECORD paths are
+//! relative to the site-packages directory that holds the `.dist-info` directory, and reach the
+//! other scheme directories with `..` (`../../../bin/tool`): [`relative_path`] computes them and
+//! [`normalize`] resolves them back, both lexically, as pip does (symlinks are not followed, so
+//! `lib64 -> lib` stays as written).
+
+use std::path::{Component, Path, PathBuf};
+
+/// Why an archive entry name is not a safe relative path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EntryPathProblem {
+    Absolute,
+    Escapes,
+    Unportable(&'static str),
+}
+
+/// Normalizes a `/`-separated archive entry name: empty and `.` parts are dropped, `..` removes
+/// the part before it. Returns the parts of the normalized path (empty for the archive root).
+pub(crate) fn normalize_entry(name: &str) -> Result<Vec<&str>, EntryPathProblem> {
+    if name.starts_with('/') {
+        return Err(EntryPathProblem::Absolute);
+    }
+    if name.contains('\0') {
+        return Err(EntryPathProblem::Unportable("it contains a NUL character"));
+    }
+    if name.contains('\\') {
+        // A backslash is a separator on Windows: `..\\..\\x` would escape there.
+        return Err(EntryPathProblem::Unportable("it contains a backslash"));
+    }
+    let bytes = name.as_bytes();
+    if bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':' {
+        return Err(EntryPathProblem::Absolute);
+    }
+    let mut parts: Vec<&str> = Vec::new();
+    for part in name.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                if parts.pop().is_none() {
+                    return Err(EntryPathProblem::Escapes);
+                }
+            }
+            part => parts.push(part),
+        }
+    }
+    Ok(parts)
+}
+
+/// Resolves `.` and `..` lexically. `..` at the root stays at the root.
+pub(crate) fn normalize(path: &Path) -> PathBuf {
+    let mut normalized = PathBuf::new();
+    for component in path.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !normalized.pop() {
+                    normalized.push(component);
+                }
+            }
+            component => normalized.push(component),
+        }
+    }
+    normalized
+}
+
+/// The path of `target` relative to the directory `base`, `/`-separated, with `..` where needed.
+/// Both are normalized first; when they share no root (Windows drives) `target` is returned.
+pub(crate) fn relative_path(base: &Path, target: &Path) -> String {
+    let base = normalize(base);
+    let target = normalize(target);
+    let base_parts: Vec<Component> = base.components().collect();
+    let target_parts: Vec<Component> = target.components().collect();
+    let common = base_parts
+        .iter()
+        .zip(&target_parts)
+        .take_while(|(a, b)| a == b)
+        .count();
+    if common == 0 && base.has_root() {
+        return target.to_string_lossy().replace('\\', "/");
+    }
+    let mut parts: Vec<String> = vec!["..".to_string(); base_parts.len() - common];
+    parts.extend(
+        target_parts[common..]
+            .iter()
+            .map(|part| part.as_os_str().to_string_lossy().into_owned()),
+    );
+    parts.join("/")
+}
+
+/// Whether `path` is `directory` or inside it (lexically, both normalized by the caller).
+pub(crate) fn is_within(directory: &Path, path: &Path) -> bool {
+    path.starts_with(directory)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entry_names() {
+        assert_eq!(normalize_entry("pkg/mod.py"), Ok(vec!["pkg", "mod.py"]));
+        assert_eq!(
+            normalize_entry("./pkg//a/../mod.py"),
+            Ok(vec!["pkg", "mod.py"])
+        );
+        assert_eq!(normalize_entry("pkg/"), Ok(vec!["pkg"]));
+        assert_eq!(
+            normalize_entry("../evil.py"),
+            Err(EntryPathProblem::Escapes)
+        );
+        assert_eq!(
+            normalize_entry("a/../../evil.py"),
+            Err(EntryPathProblem::Escapes)
+        );
+        assert_eq!(
+            normalize_entry("/etc/passwd"),
+            Err(EntryPathProblem::Absolute)
+        );
+        assert_eq!(normalize_entry("C:/x"), Err(EntryPathProblem::Absolute));
+        assert!(matches!(
+            normalize_entry("..\\evil.py"),
+            Err(EntryPathProblem::Unportable(_))
+        ));
+    }
+
+    #[test]
+    fn relative_paths() {
+        let site = Path::new("/venv/lib/python3.12/site-packages");
+        assert_eq!(
+            relative_path(site, Path::new("/venv/bin/tool")),
+            "../../../bin/tool"
+        );
+        assert_eq!(
+            relative_path(site, &site.join("pkg/__init__.py")),
+            "pkg/__init__.py"
+        );
+        assert_eq!(
+            normalize(&site.join("../../../bin/tool")),
+            Path::new("/venv/bin/tool")
+        );
+        assert!(is_within(Path::new("/venv"), Path::new("/venv/bin/x")));
+        assert!(!is_within(Path::new("/venv/bin"), Path::new("/venv/binx")));
+    }
+}

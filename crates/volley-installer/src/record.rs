@@ -1,0 +1,263 @@
+//! `RECORD` files (PEP 376, the binary distribution format): one CSV row per file,
+//! `path,algorithm=digest,size`.
+//!
+//! Traps:
+//! - the digest is urlsafe base64 *without* padding (some tools pad anyway: accept both);
+//! - it is CSV, so a path with a comma or a quote is quoted (`"a,b.py",sha256=...,3`);
+//! - `RECORD` lists itself with an empty hash and size, and so may signature files;
+//! - any `hashlib` algorithm may appear; md5 and sha1 are not allowed by the spec.
+
+use base64::Engine;
+use sha2::{Digest, Sha224, Sha256, Sha384, Sha512};
+
+/// One row of a RECORD file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RecordEntry {
+    pub(crate) path: String,
+    /// `(algorithm, urlsafe base64 digest without padding)`.
+    pub(crate) hash: Option<(String, String)>,
+    pub(crate) size: Option<u64>,
+    /// 1-based line number, for error messages.
+    pub(crate) line: usize,
+}
+
+/// A syntax error in a RECORD file: the line and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RecordSyntaxError {
+    pub(crate) line: usize,
+    pub(crate) reason: String,
+}
+
+/// Parses RECORD content. Empty lines are skipped.
+pub(crate) fn parse_record(content: &str) -> Result<Vec<RecordEntry>, RecordSyntaxError> {
+    let mut entries = Vec::new();
+    for (line, fields) in parse_csv(content)? {
+        if fields.iter().all(String::is_empty) {
+            continue;
+        }
+        let error = |reason: String| RecordSyntaxError { line, reason };
+        let mut fields = fields.into_iter();
+        let path = fields.next().unwrap_or_default();
+        if path.is_empty() {
+            return Err(error("the path is empty".to_string()));
+        }
+        let hash = match fields.next().unwrap_or_default() {
+            hash if hash.is_empty() => None,
+            hash => {
+                let (algorithm, digest) = hash
+                    .split_once('=')
+                    .ok_or_else(|| error(format!("hash \"{hash}\" is not ALGORITHM=DIGEST")))?;
+                Some((
+                    algorithm.to_ascii_lowercase(),
+                    digest.trim_end_matches('=').to_string(),
+                ))
+            }
+        };
+        let size = match fields.next().unwrap_or_default() {
+            size if size.is_empty() => None,
+            size => Some(
+                size.trim()
+                    .parse()
+                    .map_err(|_| error(format!("size \"{size}\" is not a number")))?,
+            ),
+        };
+        entries.push(RecordEntry {
+            path,
+            hash,
+            size,
+            line,
+        });
+    }
+    Ok(entries)
+}
+
+/// Splits CSV text into rows of fields, with the line each row starts on. Quoted fields may hold
+/// commas, doubled quotes and line breaks.
+fn parse_csv(content: &str) -> Result<Vec<(usize, Vec<String>)>, RecordSyntaxError> {
+    let mut rows = Vec::new();
+    let mut line = 1;
+    let mut row_line = 1;
+    let mut fields: Vec<String> = Vec::new();
+    let mut field = String::new();
+    let mut in_quotes = false;
+    let mut chars = content.chars().peekable();
+    while let Some(character) = chars.next() {
+        if in_quotes {
+            match character {
+                '"' if chars.peek() == Some(&'"') => {
+                    chars.next();
+                    field.push('"');
+                }
+                '"' => in_quotes = false,
+                '\n' => {
+                    line += 1;
+                    field.push('\n');
+                }
+                character => field.push(character),
+            }
+            continue;
+        }
+        match character {
+            '"' if field.is_empty() => in_quotes = true,
+            ',' => fields.push(std::mem::take(&mut field)),
+            '\r' if chars.peek() == Some(&'\n') => {}
+            '\n' | '\r' => {
+                fields.push(std::mem::take(&mut field));
+                rows.push((row_line, std::mem::take(&mut fields)));
+                line += 1;
+                row_line = line;
+            }
+            character => field.push(character),
+        }
+    }
+    if in_quotes {
+        return Err(RecordSyntaxError {
+            line: row_line,
+            reason: "a quoted field is not closed".to_string(),
+        });
+    }
+    if !field.is_empty() || !fields.is_empty() {
+        fields.push(field);
+        rows.push((row_line, fields));
+    }
+    Ok(rows)
+}
+
+/// Writes RECORD rows (`path`, `sha256=...` or empty, size or empty) as CSV, sorted by path as
+/// pip does, one `\n`-terminated line each.
+pub(crate) fn write_record(rows: &mut [(String, String, String)]) -> String {
+    rows.sort();
+    let mut out = String::new();
+    for (path, hash, size) in rows.iter() {
+        out.push_str(&csv_field(path));
+        out.push(',');
+        out.push_str(&csv_field(hash));
+        out.push(',');
+        out.push_str(&csv_field(size));
+        out.push('\n');
+    }
+    out
+}
+
+/// Quotes a CSV field the way Python's `csv.writer` does by default (QUOTE_MINIMAL).
+fn csv_field(field: &str) -> String {
+    if field.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", field.replace('"', "\"\""))
+    } else {
+        field.to_string()
+    }
+}
+
+/// `sha256=` + urlsafe base64 without padding, as RECORD writes it.
+pub(crate) fn record_digest(digest: &[u8]) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest)
+}
+
+/// The RECORD sha256 of `bytes`.
+pub(crate) fn sha256_digest(bytes: &[u8]) -> String {
+    record_digest(&Sha256::digest(bytes))
+}
+
+/// A running hash in one of the algorithms RECORD files use.
+pub(crate) enum RecordHasher {
+    Sha224(Sha224),
+    Sha256(Sha256),
+    Sha384(Sha384),
+    Sha512(Sha512),
+}
+
+/// Why an algorithm named in RECORD cannot be checked.
+pub(crate) enum UnsupportedAlgorithm {
+    Insecure,
+    Unknown,
+}
+
+impl RecordHasher {
+    pub(crate) fn new(algorithm: &str) -> Result<Self, UnsupportedAlgorithm> {
+        match algorithm {
+            "sha224" => Ok(Self::Sha224(Sha224::new())),
+            "sha256" => Ok(Self::Sha256(Sha256::new())),
+            "sha384" => Ok(Self::Sha384(Sha384::new())),
+            "sha512" => Ok(Self::Sha512(Sha512::new())),
+            "md5" | "sha1" => Err(UnsupportedAlgorithm::Insecure),
+            _ => Err(UnsupportedAlgorithm::Unknown),
+        }
+    }
+
+    pub(crate) fn update(&mut self, bytes: &[u8]) {
+        match self {
+            Self::Sha224(hasher) => hasher.update(bytes),
+            Self::Sha256(hasher) => hasher.update(bytes),
+            Self::Sha384(hasher) => hasher.update(bytes),
+            Self::Sha512(hasher) => hasher.update(bytes),
+        }
+    }
+
+    /// The digest in RECORD's encoding.
+    pub(crate) fn finish(self) -> String {
+        match self {
+            Self::Sha224(hasher) => record_digest(&hasher.finalize()),
+            Self::Sha256(hasher) => record_digest(&hasher.finalize()),
+            Self::Sha384(hasher) => record_digest(&hasher.finalize()),
+            Self::Sha512(hasher) => record_digest(&hasher.finalize()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_rows_quotes_and_blank_lines() {
+        let record = "pkg/__init__.py,sha256=AAAA,3\r\n\"a,b.py\",sha256=BBBB==,4\n\nfoo-1.0.dist-info/RECORD,,\n\"multi\nline\",,";
+        let entries = parse_record(record).unwrap();
+        assert_eq!(entries.len(), 4);
+        assert_eq!(entries[0].path, "pkg/__init__.py");
+        assert_eq!(
+            entries[0].hash,
+            Some(("sha256".to_string(), "AAAA".to_string()))
+        );
+        assert_eq!(entries[0].size, Some(3));
+        assert_eq!(entries[1].path, "a,b.py");
+        assert_eq!(entries[1].hash.as_ref().unwrap().1, "BBBB");
+        assert_eq!(entries[1].line, 2);
+        assert_eq!(entries[2].hash, None);
+        assert_eq!(entries[2].size, None);
+        assert_eq!(entries[3].path, "multi\nline");
+        assert_eq!(entries[3].line, 5);
+    }
+
+    #[test]
+    fn rejects_bad_rows() {
+        let error = parse_record("a.py,sha256=AAAA,many\n").unwrap_err();
+        assert_eq!(error.line, 1);
+        insta::assert_snapshot!(error.reason, @r#"size "many" is not a number"#);
+        let error = parse_record("a.py,AAAA,1\n").unwrap_err();
+        insta::assert_snapshot!(error.reason, @r#"hash "AAAA" is not ALGORITHM=DIGEST"#);
+        let error = parse_record("ok,,\n\"open,,\n").unwrap_err();
+        assert_eq!(error.line, 2);
+    }
+
+    #[test]
+    fn writes_sorted_quoted_rows() {
+        let mut rows = vec![
+            ("b.py".to_string(), "sha256=X".to_string(), "1".to_string()),
+            ("a,1.py".to_string(), String::new(), String::new()),
+        ];
+        insta::assert_snapshot!(write_record(&mut rows), @r#"
+        "a,1.py",,
+        b.py,sha256=X,1
+        "#);
+    }
+
+    #[test]
+    fn hashes_like_pip() {
+        // pip's rehash() of b"hello\n".
+        let digest = sha256_digest(b"hello\n");
+        assert_eq!(digest, "WJG1tSLV3whtD_CxEPvZ0hu0_HFjrzTQgoai6Eb2vgM");
+        let mut hasher = RecordHasher::new("sha256").ok().unwrap();
+        hasher.update(b"hello\n");
+        assert_eq!(hasher.finish(), digest);
+    }
+}
