@@ -1,0 +1,211 @@
+//! The command line: one struct per command, flags named and spelled as pip's.
+//!
+//! Parsing only: these structs are turned into validated settings in `settings.rs`, and the
+//! commands in `commands/` never look at raw flags.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// A pip-compatible Python package installer that resolves, downloads and installs at once.
+#[derive(Debug, Parser)]
+#[command(name = "volley", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+
+    #[command(flatten)]
+    pub global: GlobalArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Print less output: once hides progress and summaries, errors are always shown
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub quiet: u8,
+
+    /// Print more output: each network fetch with its timing (-vv for debug logs)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// The cache directory [env: VOLLEY_CACHE_DIR] [default: $XDG_CACHE_HOME/volley or
+    /// ~/.cache/volley]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub cache_dir: Option<PathBuf>,
+
+    /// Use a temporary cache for this run only
+    #[arg(long, global = true, alias = "no-cache-dir")]
+    pub no_cache: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Resolve and install packages into a Python environment
+    Install(InstallArgs),
+    /// Resolve requirements and write them pinned, in pip-compile's style
+    Compile(CompileArgs),
+    /// Inspect or clean volley's cache
+    #[command(subcommand)]
+    Cache(CacheCommand),
+}
+
+/// Which interpreter (and so which environment) a command works on.
+#[derive(Debug, Args, Clone)]
+pub struct PythonArgs {
+    /// The Python interpreter or virtual environment directory to work on [default:
+    /// $VIRTUAL_ENV, else .venv in the current directory or a parent]
+    #[arg(long, short = 'p', value_name = "PYTHON")]
+    pub python: Option<PathBuf>,
+
+    /// Work on the `python3` found on PATH (outside any virtual environment)
+    #[arg(long, conflicts_with = "python")]
+    pub system: bool,
+}
+
+/// Where packages come from and how they are fetched.
+#[derive(Debug, Args, Clone)]
+pub struct IndexArgs {
+    /// Base URL of the package index (PEP 503/691) [default: https://pypi.org/simple]
+    #[arg(long, short = 'i', value_name = "URL")]
+    pub index_url: Option<String>,
+
+    /// Extra index URLs, searched after --index-url when a project is not found there
+    #[arg(long, value_name = "URL")]
+    pub extra_index_url: Vec<String>,
+
+    /// Most network connections open at once [env: VOLLEY_MAX_CONNECTIONS] [default: 16];
+    /// 1 fetches one file at a time, as pip does
+    #[arg(long, value_name = "N")]
+    pub max_connections: Option<usize>,
+
+    /// Retries of a request that failed for a transient reason [default: 5]
+    #[arg(long, value_name = "N")]
+    pub retries: Option<u32>,
+
+    /// Socket timeout in seconds [default: 15]
+    #[arg(long, value_name = "SECONDS")]
+    pub timeout: Option<f64>,
+}
+
+/// What may be chosen.
+#[derive(Debug, Args, Clone)]
+pub struct ResolveArgs {
+    /// Constrain versions using the given constraints file (may be repeated)
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub constraint: Vec<PathBuf>,
+
+    /// Include pre-release and development versions
+    #[arg(long)]
+    pub pre: bool,
+
+    /// Do not use source distributions for these packages (`:all:`, `:none:`, or names,
+    /// comma separated)
+    #[arg(long, value_name = "FORMAT_CONTROL")]
+    pub only_binary: Vec<String>,
+
+    /// Do not use wheels for these packages (`:all:`, `:none:`, or names, comma separated)
+    #[arg(long, value_name = "FORMAT_CONTROL")]
+    pub no_binary: Vec<String>,
+
+    /// Prefer an older version with a wheel over a newer one with only a source distribution
+    #[arg(long)]
+    pub prefer_binary: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InstallArgs {
+    /// Requirements to install (PEP 508, e.g. `flask>=2` or `requests==2.32.3`)
+    #[arg(value_name = "REQUIREMENT")]
+    pub requirements: Vec<String>,
+
+    /// Install from the given requirements file (may be repeated)
+    #[arg(long, short = 'r', value_name = "FILE")]
+    pub requirement: Vec<PathBuf>,
+
+    /// Do not install dependencies
+    #[arg(long)]
+    pub no_deps: bool,
+
+    /// Upgrade the named packages to the newest allowed versions
+    #[arg(long, short = 'U')]
+    pub upgrade: bool,
+
+    /// Upgrade this package (and keep other installed versions); may be repeated
+    #[arg(long, value_name = "NAME")]
+    pub upgrade_package: Vec<String>,
+
+    /// Reinstall packages even when the installed version is the one resolved
+    #[arg(long)]
+    pub force_reinstall: bool,
+
+    /// Resolve and print what would be installed or removed, without changing anything
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Write a JSON installation report (pip's format, version 1) to FILE
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub python: PythonArgs,
+
+    #[command(flatten)]
+    pub index: IndexArgs,
+
+    #[command(flatten)]
+    pub resolve: ResolveArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CompileArgs {
+    /// Input files (requirements.in style), read as requirements files
+    #[arg(value_name = "SRC_FILE", required = true)]
+    pub src_files: Vec<PathBuf>,
+
+    /// Write the pinned requirements to FILE instead of standard output
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output_file: Option<PathBuf>,
+
+    /// Add every file hash of each pinned version (`--hash=sha256:...`)
+    #[arg(long)]
+    pub generate_hashes: bool,
+
+    /// Leave out the header comment
+    #[arg(long)]
+    pub no_header: bool,
+
+    /// Leave out the `# via` annotations
+    #[arg(long)]
+    pub no_annotate: bool,
+
+    #[command(flatten)]
+    pub python: PythonArgs,
+
+    #[command(flatten)]
+    pub index: IndexArgs,
+
+    #[command(flatten)]
+    pub resolve: ResolveArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CacheCommand {
+    /// Print the cache directory
+    Dir,
+    /// Remove the whole cache, or the entries of the named packages
+    Clean {
+        /// Package names (all when none)
+        packages: Vec<String>,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,51 @@
+//! `volley cache dir | clean`.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use crate::cli::{CacheCommand, GlobalArgs};
+use crate::printer::Printer;
+use crate::settings::{CacheSettings, Environment};
+
+pub fn cache(
+    command: CacheCommand,
+    global: &GlobalArgs,
+    env: &Environment,
+    printer: Printer,
+) -> Result<ExitCode> {
+    let settings = CacheSettings::resolve(global, env)?;
+    match command {
+        CacheCommand::Dir => match settings {
+            CacheSettings::Path(path) => printer.stdout(format!("{}\n", path.display())),
+            CacheSettings::Temporary => {
+                printer.stdout("(a temporary directory, removed after each run)\n");
+            }
+        },
+        CacheCommand::Clean { packages } => {
+            let cache = settings.open()?;
+            let summary = cache.clean(&packages)?;
+            printer.status(format!(
+                "Removed {} files ({})",
+                summary.files,
+                human_bytes(summary.bytes)
+            ));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit + 1 < UNITS.len() {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}

@@ -1,0 +1,352 @@
+//! `volley install`: resolve (downloading while resolving), plan, wait for the wheels the plan
+//! needs, install them.
+
+use std::collections::HashSet;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+use futures::future::try_join_all;
+use serde_json::json;
+use volley_client::IndexFile;
+use volley_installer::{InstallOptions, Layout};
+use volley_packaging::{PackageName, Version};
+use volley_python::{InstalledDist, Interpreter};
+use volley_resolver::{CandidateSource, ResolvedPackage, Upgrade};
+
+use crate::cli::{GlobalArgs, InstallArgs};
+use crate::commands::request::Request;
+use crate::commands::resolve::{ResolveMode, Resolved, resolve};
+use crate::printer::{Printer, elapsed, packages};
+use crate::settings::Environment;
+
+/// One package the plan installs, and the version it replaces, if any.
+struct Change<'a> {
+    package: &'a ResolvedPackage,
+    file: IndexFile,
+    replaces: Option<&'a InstalledDist>,
+}
+
+pub async fn install(
+    args: InstallArgs,
+    global: &GlobalArgs,
+    env: &Environment,
+    printer: Printer,
+) -> Result<ExitCode> {
+    let request = Request::read(
+        &args.requirements,
+        &args.requirement,
+        &args.resolve.constraint,
+        &env.cwd,
+    )?;
+    if request.requirements.is_empty() {
+        bail!("no requirements given: name packages or pass -r FILE");
+    }
+    let upgrade = if args.upgrade {
+        Upgrade::All
+    } else if !args.upgrade_package.is_empty() {
+        Upgrade::Packages(
+            args.upgrade_package
+                .iter()
+                .map(|name| {
+                    name.parse::<PackageName>()
+                        .with_context(|| format!("invalid package name \"{name}\""))
+                })
+                .collect::<Result<_>>()?,
+        )
+    } else {
+        Upgrade::None
+    };
+    let mode = ResolveMode {
+        use_installed: true,
+        upgrade,
+        reinstall: args.force_reinstall,
+        no_deps: args.no_deps,
+        speculative_downloads: !args.dry_run,
+    };
+    let resolved = resolve(
+        &request,
+        &args.python,
+        &args.index,
+        &args.resolve,
+        mode,
+        global,
+        env,
+        &printer,
+    )
+    .await?;
+    printer.status(format!(
+        "Resolved {} in {}",
+        packages(resolved.resolution.packages.len()),
+        elapsed(resolved.elapsed)
+    ));
+
+    let changes = plan(&resolved, args.force_reinstall)?;
+    cancel_unneeded_downloads(&resolved, &changes);
+
+    if let Some(path) = &args.report {
+        write_report(path, &resolved, &changes, env).await?;
+    }
+    if args.dry_run {
+        if changes.is_empty() {
+            printer.status("Would make no changes");
+        } else {
+            printer.status(format!("Would install {}", packages(changes.len())));
+        }
+        print_changes(&printer, &changes);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if changes.is_empty() {
+        printer.status("Audited all requirements: nothing to install");
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    // Every wheel is downloaded and hash-checked before the environment is touched.
+    let start = Instant::now();
+    let downloads = try_join_all(
+        changes
+            .iter()
+            .map(|change| resolved.client.download(&change.file)),
+    )
+    .await?;
+    resolved.reporter.finish_downloads();
+    printer.status(format!(
+        "Prepared {} in {}",
+        packages(downloads.len()),
+        elapsed(start.elapsed())
+    ));
+
+    let start = Instant::now();
+    let layout = layout(&resolved.interpreter);
+    let requested: HashSet<PackageName> = resolved
+        .resolution
+        .packages
+        .iter()
+        .filter(|package| package.requested)
+        .map(|package| package.name.clone())
+        .collect();
+    let work: Vec<_> = changes
+        .iter()
+        .zip(&downloads)
+        .map(|(change, download)| {
+            (
+                download.path.clone(),
+                change.replaces.map(|dist| dist.dist_info.clone()),
+                requested.contains(&change.package.name),
+            )
+        })
+        .collect();
+    let installed_layout = layout.clone();
+    let outside = tokio::task::spawn_blocking(move || -> Result<Vec<std::path::PathBuf>> {
+        let mut outside = Vec::new();
+        for (wheel, replaces, requested) in work {
+            if let Some(dist_info) = replaces {
+                let summary = volley_installer::uninstall(&dist_info, &installed_layout)?;
+                outside.extend(summary.outside_environment);
+            }
+            let options = InstallOptions {
+                installer: "volley".to_string(),
+                requested,
+                direct_url: None,
+            };
+            volley_installer::install_wheel(&wheel, &installed_layout, &options)?;
+        }
+        Ok(outside)
+    })
+    .await
+    .context("the installer stopped")??;
+    for path in outside {
+        printer.warn(format!(
+            "left {} in place: it is outside the environment",
+            path.display()
+        ));
+    }
+    let replaced = changes.iter().filter(|c| c.replaces.is_some()).count();
+    if replaced > 0 {
+        printer.status(format!("Uninstalled {}", packages(replaced)));
+    }
+    printer.status(format!(
+        "Installed {} in {}",
+        packages(changes.len()),
+        elapsed(start.elapsed())
+    ));
+    print_changes(&printer, &changes);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What changes: every resolved package that is not installed at the resolved version.
+fn plan(resolved: &Resolved, reinstall: bool) -> Result<Vec<Change<'_>>> {
+    let mut changes = Vec::new();
+    for package in &resolved.resolution.packages {
+        let installed = resolved
+            .installed
+            .iter()
+            .find(|dist| dist.name == package.name);
+        if installed.is_some_and(|dist| dist.version == package.version && !reinstall) {
+            continue;
+        }
+        if matches!(package.source, CandidateSource::SdistOnly) {
+            bail!(
+                "{}=={} has no wheel compatible with the target interpreter, and building from \
+                 source distributions is not supported yet",
+                package.name,
+                package.version
+            );
+        }
+        let file = resolved
+            .provider
+            .files(&package.name, &package.version)
+            .and_then(|files| files.best_wheel.map(|(_, file)| file))
+            .with_context(|| {
+                format!(
+                    "no wheel of {}=={} is known to the index client",
+                    package.name, package.version
+                )
+            })?;
+        changes.push(Change {
+            package,
+            file,
+            replaces: installed,
+        });
+    }
+    Ok(changes)
+}
+
+/// Downloads started while resolving for versions the plan does not install are stopped;
+/// finished ones stay in the cache.
+fn cancel_unneeded_downloads(resolved: &Resolved, changes: &[Change<'_>]) {
+    let needed: HashSet<(&PackageName, &Version)> = changes
+        .iter()
+        .map(|change| (&change.package.name, &change.package.version))
+        .collect();
+    for ((name, version), file) in resolved.provider.speculative_downloads() {
+        if !needed.contains(&(&name, &version)) {
+            resolved.client.cancel_download(&file);
+        }
+    }
+}
+
+fn print_changes(printer: &Printer, changes: &[Change<'_>]) {
+    let mut lines: Vec<(String, String)> = Vec::new();
+    for change in changes {
+        if let Some(old) = change.replaces {
+            lines.push((
+                format!("{}-", change.package.name),
+                format!(" - {}=={}", old.name, old.version),
+            ));
+        }
+        lines.push((
+            format!("{}+", change.package.name),
+            format!(" + {}=={}", change.package.name, change.package.version),
+        ));
+    }
+    lines.sort();
+    for (_, line) in lines {
+        printer.status(line);
+    }
+}
+
+/// The install paths of the target environment.
+pub fn layout(interpreter: &Interpreter) -> Layout {
+    let scheme = &interpreter.scheme;
+    Layout {
+        purelib: scheme.purelib.clone(),
+        platlib: scheme.platlib.clone(),
+        scripts: scheme.scripts.clone(),
+        data: scheme.data.clone(),
+        headers: scheme.include.clone(),
+        python_executable: interpreter.sys_executable.clone(),
+        python_version: (interpreter.python_version.0, interpreter.python_version.1),
+    }
+}
+
+/// pip's installation report (`--report`), format version 1.
+async fn write_report(
+    path: &std::path::Path,
+    resolved: &Resolved,
+    changes: &[Change<'_>],
+    env: &Environment,
+) -> Result<()> {
+    let mut install = Vec::new();
+    for change in changes {
+        let metadata = resolved.client.metadata(&change.file).await?;
+        let mut hashes = serde_json::Map::new();
+        for hash in &change.file.hashes {
+            hashes.insert(hash.algorithm.to_string(), json!(hash.digest));
+        }
+        let archive_info = match change.file.hashes.first() {
+            Some(hash) => json!({
+                "hash": format!("{}={}", hash.algorithm, hash.digest),
+                "hashes": hashes,
+            }),
+            None => json!({}),
+        };
+        install.push(json!({
+            "download_info": {
+                "url": change.file.url.as_str(),
+                "archive_info": archive_info,
+            },
+            "is_direct": false,
+            "is_yanked": change.file.yanked.is_some(),
+            "requested": change.package.requested,
+            "requested_extras": change.package.extras.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "metadata": metadata_json(&metadata),
+        }));
+    }
+    let markers = serde_json::to_value(&resolved.interpreter.markers)
+        .context("cannot serialize the marker environment")?;
+    let report = json!({
+        "version": "1",
+        "pip_version": format!("volley {}", env!("CARGO_PKG_VERSION")),
+        "install": install,
+        "environment": markers,
+    });
+    let text = serde_json::to_string_pretty(&report).context("cannot serialize the report")?;
+    if path.as_os_str() == "-" {
+        Printer::new(0, 0).stdout(format!("{text}\n"));
+    } else {
+        let path = if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            env.cwd.join(path)
+        };
+        fs_err::write(&path, text)?;
+    }
+    Ok(())
+}
+
+/// Core metadata in the JSON form of PEP 566 (the fields volley reads).
+fn metadata_json(metadata: &volley_packaging::CoreMetadata) -> serde_json::Value {
+    let mut object = serde_json::Map::new();
+    object.insert("metadata_version".into(), json!(metadata.metadata_version));
+    object.insert("name".into(), json!(metadata.name.to_string()));
+    object.insert("version".into(), json!(metadata.version.to_string()));
+    if !metadata.requires_dist.is_empty() {
+        object.insert(
+            "requires_dist".into(),
+            json!(
+                metadata
+                    .requires_dist
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+            ),
+        );
+    }
+    if let Some(requires_python) = &metadata.requires_python {
+        object.insert("requires_python".into(), json!(requires_python.to_string()));
+    }
+    if !metadata.provides_extra.is_empty() {
+        object.insert(
+            "provides_extra".into(),
+            json!(
+                metadata
+                    .provides_extra
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+            ),
+        );
+    }
+    serde_json::Value::Object(object)
+}

@@ -1,0 +1,33 @@
+//! One file per command. Each parses nothing itself: it takes the clap structs, builds its
+//! settings through `settings.rs`, calls the libraries and renders the result.
+
+mod cache;
+mod compile;
+mod install;
+mod request;
+mod resolve;
+
+pub use cache::cache;
+pub use compile::compile;
+pub use install::install;
+
+/// A hint for errors volley knows how to help with.
+pub fn hint_for(error: &anyhow::Error) -> Option<String> {
+    for cause in error.chain() {
+        if let Some(volley_python::PythonError::NotFound { .. }) =
+            cause.downcast_ref::<volley_python::PythonError>()
+        {
+            return Some(
+                "create a virtual environment with `python3 -m venv .venv`, pass \
+                 `--python PATH`, or use `--system` to install into the python3 on PATH"
+                    .to_string(),
+            );
+        }
+        if let Some(volley_resolver::ResolveError::NoSolution(_)) =
+            cause.downcast_ref::<volley_resolver::ResolveError>()
+        {
+            return None;
+        }
+    }
+    None
+}

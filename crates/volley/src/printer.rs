@@ -1,0 +1,113 @@
+//! Terminal output: phase summaries, `+`/`-` lines, errors with their causes and hints.
+//!
+//! Everything for humans goes to stderr (as uv does), so stdout stays clean for output meant
+//! for files and pipes (`compile`, `cache dir`).
+
+#![allow(clippy::print_stderr, clippy::print_stdout)] // the binary's one printing place
+
+use std::fmt::Display;
+use std::io::IsTerminal;
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct Printer {
+    quiet: bool,
+    verbose: bool,
+    stderr_is_terminal: bool,
+}
+
+impl Printer {
+    pub fn new(quiet: u8, verbose: u8) -> Self {
+        Self {
+            quiet: quiet > 0,
+            verbose: verbose > 0,
+            stderr_is_terminal: std::io::stderr().is_terminal(),
+        }
+    }
+
+    pub fn is_verbose(&self) -> bool {
+        self.verbose && !self.quiet
+    }
+
+    /// Progress bars are drawn only on a terminal, and not with `-q` or `-v` (whose log lines
+    /// would tear them).
+    pub fn shows_bars(&self) -> bool {
+        self.stderr_is_terminal && !self.quiet && !self.verbose
+    }
+
+    /// A status line on stderr, hidden by `-q`.
+    pub fn status(&self, line: impl Display) {
+        if !self.quiet {
+            eprintln!("{line}");
+        }
+    }
+
+    /// A log line shown with `-v`.
+    pub fn verbose(&self, line: impl Display) {
+        if self.is_verbose() {
+            eprintln!("{line}");
+        }
+    }
+
+    /// A warning, shown unless `-q`.
+    pub fn warn(&self, message: impl Display) {
+        if !self.quiet {
+            eprintln!("warning: {message}");
+        }
+    }
+
+    /// Program output on stdout (never hidden: the user asked for it).
+    pub fn stdout(&self, text: impl Display) {
+        print!("{text}");
+    }
+
+    /// An error with its chain of causes and, for errors volley knows, a hint.
+    pub fn error(&self, error: &anyhow::Error) {
+        eprintln!("error: {error}");
+        for cause in error.chain().skip(1) {
+            let text = cause.to_string();
+            // Library errors often repeat their source's message; print each line once.
+            if !error.to_string().contains(&text) {
+                eprintln!("  caused by: {text}");
+            }
+        }
+        if let Some(hint) = crate::commands::hint_for(error) {
+            eprintln!("hint: {hint}");
+        }
+    }
+}
+
+/// `310ms`, `1.21s`, `2m 3s`: the durations of uv's phase lines.
+pub fn elapsed(duration: Duration) -> String {
+    let seconds = duration.as_secs_f64();
+    if seconds < 1.0 {
+        format!("{}ms", duration.as_millis())
+    } else if seconds < 60.0 {
+        format!("{seconds:.2}s")
+    } else {
+        format!("{}m {}s", duration.as_secs() / 60, duration.as_secs() % 60)
+    }
+}
+
+/// `1 package` / `3 packages`.
+pub fn packages(count: usize) -> String {
+    if count == 1 {
+        "1 package".to_string()
+    } else {
+        format!("{count} packages")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_like_uv() {
+        assert_eq!(elapsed(Duration::from_millis(42)), "42ms");
+        assert_eq!(elapsed(Duration::from_millis(1210)), "1.21s");
+        assert_eq!(elapsed(Duration::from_secs(123)), "2m 3s");
+        assert_eq!(packages(1), "1 package");
+        assert_eq!(packages(97), "97 packages");
+    }
+}

@@ -1,0 +1,330 @@
+//! The resolver's `Provider`, answered from the download collection — and the prefetcher
+//! that keeps the collection ahead of the resolver.
+//!
+//! The resolver is sequential: it asks for one package's versions, then one version's
+//! dependencies, and waits. To keep it from waiting on the network, every package name is
+//! handed to [`IndexProvider::prefetch`] the moment it is known; that starts a chain of fetches
+//! on the async runtime: the project's index page, then the metadata of its most likely
+//! candidate (the newest final release with a compatible wheel that fits the interpreter),
+//! then the same for every dependency that metadata names. By the time the resolver asks,
+//! the answer is usually in the collection already. The collection fetches each URL once,
+//! so the resolver and the prefetcher share every result.
+//!
+//! When the resolver decides a version, its wheel starts downloading at once
+//! (`on_decision`); the install step cancels the downloads the final plan does not need.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+
+use tokio::runtime::Handle;
+use volley_client::{IndexFile, ProjectPage, RegistryClient};
+use volley_packaging::{DistFilename, MarkerEnvironment, PackageName, TagPriority, Tags, Version};
+use volley_resolver::{Candidate, CandidateMetadata, Provider, ProviderError};
+
+use crate::progress::ProgressReporter;
+
+/// The files of one version that matter for choosing and installing it.
+#[derive(Debug, Clone, Default)]
+pub struct VersionFiles {
+    /// The wheel with the best tag priority for the target interpreter.
+    pub best_wheel: Option<(TagPriority, IndexFile)>,
+    /// The first source distribution.
+    pub sdist: Option<IndexFile>,
+    /// Every file of the version (for `--generate-hashes`).
+    pub all: Vec<IndexFile>,
+}
+
+impl VersionFiles {
+    /// The file volley would install: the best wheel.
+    pub fn preferred(&self) -> Option<&IndexFile> {
+        self.best_wheel
+            .as_ref()
+            .map(|(_, file)| file)
+            .or(self.sdist.as_ref())
+    }
+}
+
+/// A project's page sorted into versions.
+#[derive(Debug)]
+pub struct ProjectVersions {
+    pub versions: BTreeMap<Version, VersionFiles>,
+    candidates: Arc<[Candidate]>,
+}
+
+impl ProjectVersions {
+    fn new(page: &ProjectPage, tags: &Tags) -> Self {
+        let mut versions: BTreeMap<Version, VersionFiles> = BTreeMap::new();
+        for file in &page.files {
+            match &file.dist {
+                DistFilename::Wheel(wheel) => {
+                    let entry = versions.entry(wheel.version.clone()).or_default();
+                    entry.all.push(file.clone());
+                    if let Some(priority) = wheel.compatibility(tags) {
+                        let better = entry
+                            .best_wheel
+                            .as_ref()
+                            .is_none_or(|(best, _)| priority > *best);
+                        if better {
+                            entry.best_wheel = Some((priority, file.clone()));
+                        }
+                    }
+                }
+                DistFilename::SourceDist(sdist) => {
+                    let entry = versions.entry(sdist.version.clone()).or_default();
+                    entry.all.push(file.clone());
+                    if entry.sdist.is_none() {
+                        entry.sdist = Some(file.clone());
+                    }
+                }
+            }
+        }
+        let candidates = versions
+            .iter()
+            .map(|(version, files)| {
+                let preferred = files.preferred();
+                Candidate {
+                    version: version.clone(),
+                    // A version counts as yanked when the file volley would use is yanked
+                    // (PEP 592 yanks files; indexes yank all files of a release together).
+                    yanked: preferred.is_some_and(|file| file.yanked.is_some()),
+                    requires_python: preferred.and_then(|file| file.requires_python.clone()),
+                    has_compatible_wheel: files.best_wheel.is_some(),
+                    best_wheel_priority: files.best_wheel.as_ref().map(|(priority, _)| priority.0),
+                    has_sdist: files.sdist.is_some(),
+                }
+            })
+            .collect();
+        Self {
+            versions,
+            candidates,
+        }
+    }
+
+    /// The version the resolver will most likely pick: the newest final, unyanked release
+    /// with a compatible wheel whose Requires-Python fits.
+    fn likely(&self, python: &Version) -> Option<&IndexFile> {
+        self.versions
+            .iter()
+            .rev()
+            .filter(|(version, _)| !version.any_prerelease())
+            .filter_map(|(_, files)| files.best_wheel.as_ref().map(|(_, file)| file))
+            .find(|file| {
+                file.yanked.is_none()
+                    && file
+                        .requires_python
+                        .as_ref()
+                        .is_none_or(|specifiers| specifiers.contains(python))
+            })
+    }
+}
+
+/// Answers the resolver from the registry client; prefetches ahead of it.
+pub struct IndexProvider {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: RegistryClient,
+    runtime: Handle,
+    tags: Tags,
+    markers: MarkerEnvironment,
+    python_version: Version,
+    reporter: Arc<ProgressReporter>,
+    speculative_downloads: bool,
+    projects: Mutex<HashMap<PackageName, Arc<ProjectVersions>>>,
+    prefetched: Mutex<HashSet<PackageName>>,
+    downloads: Mutex<HashMap<(PackageName, Version), IndexFile>>,
+}
+
+impl IndexProvider {
+    pub fn new(
+        client: RegistryClient,
+        runtime: Handle,
+        tags: Tags,
+        markers: MarkerEnvironment,
+        python_version: Version,
+        reporter: Arc<ProgressReporter>,
+        speculative_downloads: bool,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                client,
+                runtime,
+                tags,
+                markers,
+                python_version,
+                reporter,
+                speculative_downloads,
+                projects: Mutex::default(),
+                prefetched: Mutex::default(),
+                downloads: Mutex::default(),
+            }),
+        }
+    }
+
+    /// Start fetching what the resolver will ask about `name`, without waiting.
+    pub fn prefetch(&self, name: &PackageName) {
+        Inner::prefetch(&self.inner, name);
+    }
+
+    /// The files of a version the resolver chose (after `resolve` returned).
+    pub fn files(&self, name: &PackageName, version: &Version) -> Option<VersionFiles> {
+        let projects = self.inner.projects.lock().expect("projects lock");
+        projects.get(name)?.versions.get(version).cloned()
+    }
+
+    /// For projects of which no version has a file the interpreter can use: what the index
+    /// offers instead, so that a failed resolution can say why.
+    pub fn incompatibility_notes(&self) -> Vec<String> {
+        let projects = self.inner.projects.lock().expect("projects lock");
+        let mut notes: Vec<String> = projects
+            .iter()
+            .filter(|(_, project)| {
+                !project.versions.is_empty()
+                    && project
+                        .versions
+                        .values()
+                        .all(|files| files.best_wheel.is_none() && files.sdist.is_none())
+            })
+            .map(|(name, project)| {
+                let mut tags: Vec<String> = project
+                    .versions
+                    .values()
+                    .flat_map(|files| &files.all)
+                    .filter_map(|file| match &file.dist {
+                        DistFilename::Wheel(wheel) => Some(wheel.tag_string()),
+                        DistFilename::SourceDist(_) => None,
+                    })
+                    .collect();
+                tags.sort();
+                tags.dedup();
+                format!(
+                    "no wheel of {name} is compatible with the target interpreter; the index \
+                     has wheels for: {}",
+                    tags.join(", ")
+                )
+            })
+            .collect();
+        notes.sort();
+        notes
+    }
+
+    /// Downloads started speculatively, with the package and version they were for.
+    pub fn speculative_downloads(&self) -> Vec<((PackageName, Version), IndexFile)> {
+        let downloads = self.inner.downloads.lock().expect("downloads lock");
+        downloads
+            .iter()
+            .map(|(key, file)| (key.clone(), file.clone()))
+            .collect()
+    }
+}
+
+impl Inner {
+    fn project(&self, page: &ProjectPage, name: &PackageName) -> Arc<ProjectVersions> {
+        let mut projects = self.projects.lock().expect("projects lock");
+        projects
+            .entry(name.clone())
+            .or_insert_with(|| Arc::new(ProjectVersions::new(page, &self.tags)))
+            .clone()
+    }
+
+    fn prefetch(this: &Arc<Self>, name: &PackageName) {
+        if !this
+            .prefetched
+            .lock()
+            .expect("prefetch lock")
+            .insert(name.clone())
+        {
+            return;
+        }
+        this.reporter.on_package_discovered(1);
+        let inner = Arc::clone(this);
+        let name = name.clone();
+        this.runtime.spawn(async move {
+            let Ok(page) = inner.client.project_page(&name).await else {
+                return;
+            };
+            let project = inner.project(&page, &name);
+            let Some(file) = project.likely(&inner.python_version).cloned() else {
+                return;
+            };
+            let Ok(metadata) = inner.client.metadata(&file).await else {
+                return;
+            };
+            for requirement in &metadata.requires_dist {
+                if requirement.evaluate_markers(&inner.markers, &[]) {
+                    Inner::prefetch(&inner, &requirement.name);
+                }
+            }
+        });
+    }
+
+    fn versions(&self, name: &PackageName) -> Result<Arc<ProjectVersions>, ProviderError> {
+        if let Some(project) = self.projects.lock().expect("projects lock").get(name) {
+            return Ok(Arc::clone(project));
+        }
+        let page = self
+            .runtime
+            .block_on(self.client.project_page(name))
+            .map_err(|error| ProviderError::new(error.to_string()))?;
+        Ok(self.project(&page, name))
+    }
+}
+
+impl Provider for IndexProvider {
+    fn versions(&self, name: &PackageName) -> Result<Arc<[Candidate]>, ProviderError> {
+        Ok(Arc::clone(&self.inner.versions(name)?.candidates))
+    }
+
+    fn metadata(
+        &self,
+        name: &PackageName,
+        version: &Version,
+    ) -> Result<Arc<CandidateMetadata>, ProviderError> {
+        let project = self.inner.versions(name)?;
+        let files = project
+            .versions
+            .get(version)
+            .ok_or_else(|| ProviderError::new(format!("{name} {version} is not on the index")))?;
+        let Some((_, wheel)) = &files.best_wheel else {
+            return Err(ProviderError::new(format!(
+                "{name}=={version} has no wheel compatible with the target interpreter, and \
+                 building from source distributions is not supported yet"
+            )));
+        };
+        let metadata = self
+            .inner
+            .runtime
+            .block_on(self.inner.client.metadata(wheel))
+            .map_err(|error| ProviderError::new(error.to_string()))?;
+        Ok(Arc::new(CandidateMetadata {
+            requires_dist: metadata.requires_dist.clone(),
+            requires_python: metadata.requires_python.clone(),
+        }))
+    }
+
+    fn on_decision(&self, name: &PackageName, version: &Version) {
+        if !self.inner.speculative_downloads {
+            return;
+        }
+        let Some(files) = self.files(name, version) else {
+            return;
+        };
+        let Some((_, wheel)) = files.best_wheel else {
+            return;
+        };
+        let mut downloads = self.inner.downloads.lock().expect("downloads lock");
+        if downloads
+            .insert((name.clone(), version.clone()), wheel.clone())
+            .is_none()
+        {
+            self.inner.client.start_download(&wheel);
+        }
+    }
+
+    fn on_discovered(&self, names: &[PackageName]) {
+        for name in names {
+            self.prefetch(name);
+        }
+    }
+}

@@ -1,0 +1,203 @@
+//! The one place where the process environment is read, and where flags, environment
+//! variables and defaults are merged into validated settings for the commands.
+//!
+//! Precedence, highest first: command-line flag, `VOLLEY_*` variable, default.
+
+#![allow(clippy::disallowed_methods)] // this module is the environment gateway
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use url::Url;
+
+use crate::cli::{GlobalArgs, IndexArgs, PythonArgs};
+
+/// The default cap on concurrent connections. Chosen by the benchmark in `bench/` (see its
+/// README): past this, a 2-core client gains nothing on PyPI-sized files.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 16;
+/// pip's default number of retries.
+pub const DEFAULT_RETRIES: u32 = 5;
+/// pip's default socket timeout.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
+pub const DEFAULT_INDEX_URL: &str = "https://pypi.org/simple";
+
+/// Environment variables volley reads, read once at startup.
+#[derive(Debug, Clone, Default)]
+pub struct Environment {
+    pub volley_cache_dir: Option<PathBuf>,
+    pub volley_max_connections: Option<String>,
+    pub xdg_cache_home: Option<PathBuf>,
+    pub home: Option<PathBuf>,
+    pub virtual_env: Option<PathBuf>,
+    pub conda_prefix: Option<PathBuf>,
+    pub path: Option<OsString>,
+    pub ssl_cert_file: Option<PathBuf>,
+    pub cwd: PathBuf,
+}
+
+impl Environment {
+    pub fn from_process() -> Result<Self> {
+        let path = |name: &str| {
+            std::env::var_os(name)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
+        Ok(Self {
+            volley_cache_dir: path("VOLLEY_CACHE_DIR"),
+            volley_max_connections: std::env::var("VOLLEY_MAX_CONNECTIONS").ok(),
+            xdg_cache_home: path("XDG_CACHE_HOME"),
+            home: path("HOME"),
+            virtual_env: path("VIRTUAL_ENV"),
+            conda_prefix: path("CONDA_PREFIX"),
+            path: std::env::var_os("PATH"),
+            ssl_cert_file: path("SSL_CERT_FILE"),
+            cwd: std::env::current_dir().context("cannot read the current directory")?,
+        })
+    }
+
+    /// The discovery inputs for the interpreter search.
+    pub fn discovery(&self) -> volley_python::DiscoveryEnv {
+        volley_python::DiscoveryEnv {
+            virtual_env: self.virtual_env.clone(),
+            conda_prefix: self.conda_prefix.clone(),
+            cwd: self.cwd.clone(),
+            path: self.path.clone(),
+        }
+    }
+}
+
+/// `${NAME}` in requirements files expands to the environment variable `NAME`, as in pip.
+pub fn variable(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+/// Where the cache lives, or that it is thrown away after the run.
+#[derive(Debug, Clone)]
+pub enum CacheSettings {
+    Path(PathBuf),
+    Temporary,
+}
+
+impl CacheSettings {
+    pub fn resolve(global: &GlobalArgs, env: &Environment) -> Result<Self> {
+        if global.no_cache {
+            return Ok(Self::Temporary);
+        }
+        if let Some(dir) = global
+            .cache_dir
+            .clone()
+            .or_else(|| env.volley_cache_dir.clone())
+        {
+            return Ok(Self::Path(absolute(dir, env)));
+        }
+        if let Some(xdg) = &env.xdg_cache_home {
+            return Ok(Self::Path(absolute(xdg.join("volley"), env)));
+        }
+        if let Some(home) = &env.home {
+            return Ok(Self::Path(home.join(".cache").join("volley")));
+        }
+        bail!("no cache directory: set VOLLEY_CACHE_DIR or HOME, or pass --cache-dir or --no-cache")
+    }
+
+    pub fn open(&self) -> Result<volley_cache::Cache> {
+        Ok(match self {
+            Self::Path(path) => volley_cache::Cache::from_path(path.clone())?,
+            Self::Temporary => volley_cache::Cache::temp()?,
+        })
+    }
+}
+
+fn absolute(path: PathBuf, env: &Environment) -> PathBuf {
+    if path.is_absolute() {
+        path
+    } else {
+        env.cwd.join(path)
+    }
+}
+
+/// The interpreter a command targets.
+pub fn python_request(args: &PythonArgs, env: &Environment) -> volley_python::PythonRequest {
+    if args.system {
+        volley_python::PythonRequest::System
+    } else if let Some(python) = &args.python {
+        // A bare name such as `python3.12` is looked up on PATH; anything with a separator is
+        // a path relative to the current directory.
+        if python.components().count() > 1 || python.exists() {
+            volley_python::PythonRequest::Path(absolute(python.clone(), env))
+        } else {
+            volley_python::PythonRequest::Path(python.clone())
+        }
+    } else {
+        volley_python::PythonRequest::Default
+    }
+}
+
+/// Settings of the network client.
+pub fn client_options(args: &IndexArgs, env: &Environment) -> Result<volley_client::ClientOptions> {
+    let mut index_urls = Vec::new();
+    let primary = args.index_url.as_deref().unwrap_or(DEFAULT_INDEX_URL);
+    index_urls.push(parse_index_url(primary)?);
+    for extra in &args.extra_index_url {
+        index_urls.push(parse_index_url(extra)?);
+    }
+    let max_connections = match (args.max_connections, &env.volley_max_connections) {
+        (Some(n), _) => n,
+        (None, Some(value)) => value.trim().parse().with_context(|| {
+            format!("invalid VOLLEY_MAX_CONNECTIONS \"{value}\": expected a positive number")
+        })?,
+        (None, None) => DEFAULT_MAX_CONNECTIONS,
+    };
+    if max_connections == 0 {
+        bail!("the connection limit must be at least 1");
+    }
+    let timeout = match args.timeout {
+        Some(seconds) if seconds.is_finite() && seconds > 0.0 => Duration::from_secs_f64(seconds),
+        Some(seconds) => {
+            bail!("invalid --timeout {seconds}: expected a positive number of seconds")
+        }
+        None => DEFAULT_TIMEOUT,
+    };
+    Ok(volley_client::ClientOptions {
+        index_urls,
+        max_connections,
+        retries: args.retries.unwrap_or(DEFAULT_RETRIES),
+        timeout,
+        connect_timeout: timeout,
+        user_agent: format!("volley/{}", env!("CARGO_PKG_VERSION")),
+        extra_root_certificates: env.ssl_cert_file.iter().cloned().collect(),
+    })
+}
+
+fn parse_index_url(text: &str) -> Result<Url> {
+    let url = Url::parse(text.trim()).with_context(|| format!("invalid index URL \"{text}\""))?;
+    if !matches!(url.scheme(), "http" | "https" | "file") {
+        bail!("invalid index URL \"{text}\": expected an http or https URL");
+    }
+    Ok(url)
+}
+
+/// Parse pip's `--only-binary`/`--no-binary` values (`:all:`, `:none:`, comma-separated names)
+/// into one set, later values overriding earlier ones as in pip.
+pub fn format_control(values: &[String]) -> Result<volley_resolver::NameSet> {
+    use volley_resolver::NameSet;
+    let mut set = NameSet::default();
+    for value in values {
+        for item in value.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            match item {
+                ":all:" => set = NameSet::All,
+                ":none:" => set = NameSet::default(),
+                name => {
+                    let name = name
+                        .parse()
+                        .with_context(|| format!("invalid package name \"{name}\""))?;
+                    if let NameSet::Names(names) = &mut set {
+                        names.insert(name);
+                    }
+                }
+            }
+        }
+    }
+    Ok(set)
+}

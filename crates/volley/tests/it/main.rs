@@ -1,0 +1,7 @@
+//! Integration tests of the `volley` binary: real venvs, a local index on 127.0.0.1, wheels
+//! built by the tests. One test binary, one module per area.
+
+mod common;
+mod compile;
+mod install;
+mod resolve;
