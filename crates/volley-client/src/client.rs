@@ -1,0 +1,450 @@
+//! [`RegistryClient`]: the one object every fetch of a run goes through.
+//!
+//! Its methods are thin: each looks up (or starts) a fetch in the [`Collection`] and awaits the
+//! shared result. The fetches themselves are methods of [`Inner`], which tasks own a reference
+//! to; the client's [`Owner`] aborts every task when the last clone of the client is dropped.
+//! Metadata strategies live in [`crate::metadata`], the stored pages in [`crate::page_cache`].
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use reqwest::StatusCode;
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue};
+use url::Url;
+use volley_cache::Cache;
+use volley_packaging::{CoreMetadata, PackageName};
+
+use crate::collection::{Collection, SharedResult, url_key};
+use crate::download::{cached, check_hash, sha256_file};
+use crate::http::{Http, Live};
+use crate::page::{PAGE_ACCEPT, PageFormat};
+use crate::page_cache::{self, StoredPage};
+use crate::{
+    ClientError, ClientOptions, DownloadedFile, FetchKind, IndexFile, ProjectPage, Reporter,
+};
+
+/// The network client: index pages, metadata and files, each fetched once per run, at most
+/// `max_connections` requests at a time. Cheap to clone; clones share everything. Fetches run as
+/// tokio tasks, so its methods must be called within a tokio runtime; dropping the last clone
+/// aborts whatever is still running.
+#[derive(Clone)]
+pub struct RegistryClient {
+    owner: Arc<Owner>,
+}
+
+/// Held only by the client's clones, not by its tasks: its drop ends the tasks.
+struct Owner(Arc<Inner>);
+
+impl Drop for Owner {
+    fn drop(&mut self) {
+        self.0.collection.abort_all();
+    }
+}
+
+pub(crate) struct Inner {
+    pub(crate) index_urls: Vec<Url>,
+    pub(crate) http: Http,
+    pub(crate) cache: Cache,
+    pub(crate) collection: Collection,
+    /// Hosts (`host:port`) that answered a range request with the whole file.
+    no_range_hosts: Mutex<HashSet<String>>,
+}
+
+impl std::fmt::Debug for RegistryClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RegistryClient")
+            .field("index_urls", &self.inner().index_urls)
+            .field("cache", &self.inner().cache.root())
+            .finish_non_exhaustive()
+    }
+}
+
+impl RegistryClient {
+    pub fn new(
+        options: ClientOptions,
+        cache: Cache,
+        reporter: Arc<dyn Reporter>,
+    ) -> Result<Self, ClientError> {
+        let collection = Collection::new(options.max_connections);
+        let http = Http::new(&options, Arc::clone(&collection.connections), reporter)?;
+        let inner = Inner {
+            index_urls: options.index_urls,
+            http,
+            cache,
+            collection,
+            no_range_hosts: Mutex::new(HashSet::new()),
+        };
+        Ok(Self {
+            owner: Arc::new(Owner(Arc::new(inner))),
+        })
+    }
+
+    fn inner(&self) -> &Arc<Inner> {
+        &self.owner.0
+    }
+
+    /// The configured indexes, in the order they are asked.
+    pub fn index_urls(&self) -> &[Url] {
+        &self.inner().index_urls
+    }
+
+    pub fn cache(&self) -> &Cache {
+        &self.inner().cache
+    }
+
+    /// The files of project `name`, from the first index that has it (an index that answers
+    /// 404 or 410 does not have it).
+    pub async fn project_page(&self, name: &PackageName) -> Result<Arc<ProjectPage>, ClientError> {
+        match self.inner().project_page(name) {
+            Some(page) => page.await,
+            None => Err(ClientError::ProjectNotFound {
+                name: name.clone(),
+                indexes: Vec::new(),
+            }),
+        }
+    }
+
+    /// Start fetching the page of `name` now; [`Self::project_page`] picks up the result.
+    pub fn prefetch_project_page(&self, name: &PackageName) {
+        drop(self.inner().project_page(name));
+    }
+
+    /// The core metadata of `file`, from the cheapest source: the cache; the index's PEP 658
+    /// `.metadata` file (hash-checked when the index gave a hash); range requests reading only
+    /// the wheel's central directory and `METADATA`; the whole wheel (which is then kept in the
+    /// cache for installing). An sdist without a `.metadata` file fails with
+    /// [`ClientError::MetadataNeedsBuild`].
+    pub async fn metadata(&self, file: &IndexFile) -> Result<Arc<CoreMetadata>, ClientError> {
+        self.inner().metadata(file).await
+    }
+
+    /// Start fetching the metadata of `file` now; [`Self::metadata`] picks up the result.
+    pub fn prefetch_metadata(&self, file: &IndexFile) {
+        drop(self.inner().metadata(file));
+    }
+
+    /// The file, in the cache, its sha256 checked against the index's. No request is made when
+    /// the cache holds it already (known by the index's sha256).
+    pub async fn download(&self, file: &IndexFile) -> Result<DownloadedFile, ClientError> {
+        if let Some(done) = cached(&self.inner().cache, file.sha256(), &file.filename) {
+            return Ok(done);
+        }
+        self.inner().download(file, None).await
+    }
+
+    /// Start downloading `file` now (speculatively); [`Self::download`] picks up the result and
+    /// [`Self::cancel_download`] abandons it.
+    pub fn start_download(&self, file: &IndexFile) {
+        if cached(&self.inner().cache, file.sha256(), &file.filename).is_none() {
+            drop(self.inner().download(file, None));
+        }
+    }
+
+    /// Abort the download of `file` if it is still running; its temporary file is deleted and
+    /// a later [`Self::download`] starts over. A finished download stays in the cache.
+    pub fn cancel_download(&self, file: &IndexFile) {
+        if self
+            .inner()
+            .collection
+            .downloads
+            .cancel(&url_key(&file.url))
+        {
+            tracing::debug!("cancelled the download of {}", file.url);
+        }
+    }
+}
+
+impl Inner {
+    fn project_page(
+        self: &Arc<Self>,
+        name: &PackageName,
+    ) -> Option<SharedResult<Arc<ProjectPage>>> {
+        let first = page_url(self.index_urls.first()?, name);
+        let inner = Arc::clone(self);
+        let task_name = name.clone();
+        Some(
+            self.collection
+                .pages
+                .get_or_spawn(name.clone(), &first, move || async move {
+                    inner.fetch_project_page(&task_name).await.map(Arc::new)
+                }),
+        )
+    }
+
+    async fn fetch_project_page(&self, name: &PackageName) -> Result<ProjectPage, ClientError> {
+        for index in &self.index_urls {
+            let url = page_url(index, name);
+            let page = if url.scheme() == "file" {
+                local_page(name, index, &url).await?
+            } else {
+                self.remote_page(name, index, &url).await?
+            };
+            if let Some(page) = page {
+                return Ok(page);
+            }
+        }
+        Err(ClientError::ProjectNotFound {
+            name: name.clone(),
+            indexes: self.index_urls.clone(),
+        })
+    }
+
+    /// The page of `name` on `index` (at `url`), revalidating a cached copy; `None` when the
+    /// index does not have the project (404 or 410).
+    async fn remote_page(
+        &self,
+        name: &PackageName,
+        index: &Url,
+        url: &Url,
+    ) -> Result<Option<ProjectPage>, ClientError> {
+        let stored_path = page_cache::path(&self.cache, index, name);
+        let stored = page_cache::load(&stored_path).await;
+        let mut headers = HeaderMap::new();
+        headers.insert(ACCEPT, HeaderValue::from_static(PAGE_ACCEPT));
+        page_cache::revalidate(&mut headers);
+        if let Some(stored) = &stored {
+            stored.conditional_headers(&mut headers);
+        }
+        let fetched = match self.http.get_bytes(url, FetchKind::Page, headers).await {
+            Ok(fetched) => fetched,
+            Err(error)
+                if matches!(
+                    error.status(),
+                    Some(StatusCode::NOT_FOUND | StatusCode::GONE)
+                ) =>
+            {
+                tracing::debug!("{name} is not on {index}: {error}");
+                return Ok(None);
+            }
+            Err(error) => return Err(error),
+        };
+        let (page_url, content_type, body) = match stored {
+            Some(stored) if fetched.status == StatusCode::NOT_MODIFIED => {
+                tracing::debug!("{url} is unchanged since it was cached");
+                let page_url = stored.url().unwrap_or_else(|| fetched.url.clone());
+                (page_url, stored.header.content_type, stored.body)
+            }
+            _ if fetched.status == StatusCode::NOT_MODIFIED => {
+                return Err(ClientError::InvalidPage {
+                    url: fetched.url,
+                    reason:
+                        "the server answered 304 Not Modified to a request that was not conditional"
+                            .to_string(),
+                });
+            }
+            _ => {
+                if let Some(stored) = StoredPage::from_response(&fetched) {
+                    page_cache::store(stored_path, stored).await;
+                }
+                let content_type = fetched.header(CONTENT_TYPE).map(str::to_string);
+                (fetched.url, content_type, fetched.bytes.to_vec())
+            }
+        };
+        let name = name.clone();
+        let index = index.clone();
+        tokio::task::spawn_blocking(move || {
+            parse_page(&name, &index, &page_url, content_type.as_deref(), &body).map(Some)
+        })
+        .await
+        .expect("parsing a page does not panic")
+    }
+
+    pub(crate) fn metadata(self: &Arc<Self>, file: &IndexFile) -> SharedResult<Arc<CoreMetadata>> {
+        let inner = Arc::clone(self);
+        let task_file = file.clone();
+        self.collection
+            .metadata
+            .get_or_spawn(url_key(&file.url), &file.url, move || async move {
+                inner.fetch_metadata(&task_file).await
+            })
+    }
+
+    /// The download of `file`, started if needed. `first` is a response already under way for
+    /// it (a range request the server answered with the whole file); it is used for the first
+    /// attempt, or dropped if the download was started already.
+    pub(crate) fn download(
+        self: &Arc<Self>,
+        file: &IndexFile,
+        first: Option<Live>,
+    ) -> SharedResult<DownloadedFile> {
+        let inner = Arc::clone(self);
+        let task_file = file.clone();
+        self.collection
+            .downloads
+            .get_or_spawn(url_key(&file.url), &file.url, move || async move {
+                inner.fetch_file(&task_file, first).await
+            })
+    }
+
+    async fn fetch_file(
+        &self,
+        file: &IndexFile,
+        mut first: Option<Live>,
+    ) -> Result<DownloadedFile, ClientError> {
+        // Another process may have stored it meanwhile.
+        if let Some(done) = cached(&self.cache, file.sha256(), &file.filename) {
+            return Ok(done);
+        }
+        let url = url_key(&file.url);
+        if url.scheme() == "file" {
+            return local_file(&url, file.sha256()).await;
+        }
+        let mut attempts = self.http.attempts(&url);
+        loop {
+            let result = async {
+                let live = match first.take() {
+                    Some(live) => live,
+                    None => {
+                        self.http
+                            .send(&url, FetchKind::File, Http::file_headers())
+                            .await?
+                    }
+                };
+                live.into_cache(&self.cache, &file.filename, file.sha256())
+                    .await
+            }
+            .await;
+            match result {
+                Ok(done) => return Ok(done),
+                Err(failure) => attempts.retry_or_fail(failure).await?,
+            }
+        }
+    }
+
+    pub(crate) fn ranges_unsupported(&self, url: &Url) -> bool {
+        self.no_range_hosts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .contains(&host_key(url))
+    }
+
+    pub(crate) fn mark_ranges_unsupported(&self, url: &Url) {
+        tracing::debug!(
+            "{} ignores range requests: downloading whole files from it",
+            host_key(url)
+        );
+        self.no_range_hosts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(host_key(url));
+    }
+}
+
+fn host_key(url: &Url) -> String {
+    format!(
+        "{}:{}",
+        url.host_str().unwrap_or_default(),
+        url.port_or_known_default().unwrap_or_default()
+    )
+}
+
+/// `<index>/<normalized name>/`, as pip builds it.
+pub(crate) fn page_url(index: &Url, name: &PackageName) -> Url {
+    let mut url = index.clone();
+    let path = format!("{}/{name}/", index.path().trim_end_matches('/'));
+    url.set_path(&path);
+    url.set_fragment(None);
+    url
+}
+
+fn parse_page(
+    name: &PackageName,
+    index: &Url,
+    url: &Url,
+    content_type: Option<&str>,
+    body: &[u8],
+) -> Result<ProjectPage, ClientError> {
+    let invalid = |reason: String| ClientError::InvalidPage {
+        url: url.clone(),
+        reason,
+    };
+    let text = String::from_utf8_lossy(body);
+    match PageFormat::from_content_type(content_type) {
+        Some(PageFormat::Json) => ProjectPage::from_json(name, index, url, &text).map_err(invalid),
+        Some(PageFormat::Html) => Ok(ProjectPage::from_html(name, index, url, &text)),
+        None => Err(invalid(format!(
+            "unexpected Content-Type \"{}\" (expected HTML or PEP 691 JSON)",
+            content_type.unwrap_or_default()
+        ))),
+    }
+}
+
+/// A page of a `file://` index: the directory's `index.html`. `None` when it does not exist.
+async fn local_page(
+    name: &PackageName,
+    index: &Url,
+    url: &Url,
+) -> Result<Option<ProjectPage>, ClientError> {
+    let Ok(path) = url.to_file_path() else {
+        return Err(ClientError::InvalidPage {
+            url: url.clone(),
+            reason: "not a local path".to_string(),
+        });
+    };
+    let path = if path.is_dir() {
+        path.join("index.html")
+    } else {
+        path
+    };
+    match tokio::fs::read(&path).await {
+        Ok(bytes) => Ok(Some(ProjectPage::from_html(
+            name,
+            index,
+            url,
+            &String::from_utf8_lossy(&bytes),
+        ))),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(error) => Err(ClientError::io(url, error)),
+    }
+}
+
+/// A `file://` distribution: used where it is, after its hash is checked.
+async fn local_file(url: &Url, expected: Option<&str>) -> Result<DownloadedFile, ClientError> {
+    let path: PathBuf = url.to_file_path().map_err(|()| ClientError::InvalidWheel {
+        url: url.clone(),
+        reason: "not a local path".to_string(),
+    })?;
+    let hashed = path.clone();
+    let sha256 = tokio::task::spawn_blocking(move || sha256_file(&hashed))
+        .await
+        .expect("hashing does not panic")
+        .map_err(|error| ClientError::io(url, error))?;
+    check_hash(url, expected, &sha256)?;
+    Ok(DownloadedFile { path, sha256 })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use super::*;
+
+    #[test]
+    fn page_urls() {
+        let name = PackageName::from_str("Foo_Bar").unwrap();
+        for (index, expected) in [
+            (
+                "https://pypi.org/simple",
+                "https://pypi.org/simple/foo-bar/",
+            ),
+            (
+                "https://pypi.org/simple/",
+                "https://pypi.org/simple/foo-bar/",
+            ),
+            (
+                "http://127.0.0.1:8080/root/pypi/+simple/",
+                "http://127.0.0.1:8080/root/pypi/+simple/foo-bar/",
+            ),
+            (
+                "https://host/simple?token=x",
+                "https://host/simple/foo-bar/?token=x",
+            ),
+        ] {
+            assert_eq!(
+                page_url(&Url::parse(index).unwrap(), &name).as_str(),
+                expected
+            );
+        }
+    }
+}

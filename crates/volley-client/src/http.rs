@@ -1,0 +1,475 @@
+//! The request layer: one reqwest client, the connection limit, retries and progress events.
+//!
+//! Every HTTP request goes through [`Http::send`], which first takes a slot of the connection
+//! semaphore and keeps it in the returned [`Live`] response until the body has been read (or
+//! the response dropped), so `max_connections` bounds requests in flight including their
+//! bodies. Callers loop with [`Attempts`] to retry transient failures: the whole request is
+//! sent again, including when its body broke off midway.
+//!
+//! Traps: reqwest (with its `gzip` feature) asks for gzip on every request that does not say
+//! otherwise, range requests included, and would then decompress: range requests and file
+//! downloads send `Accept-Encoding: identity`, so offsets and hashes refer to the file itself.
+//! Index pages keep gzip. TLS uses rustls with the ring provider, installed in
+//! [`Http::new`]: without an installed provider reqwest panics when it builds its client.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use reqwest::StatusCode;
+use reqwest::header::{ACCEPT_ENCODING, CONTENT_RANGE, HeaderMap, HeaderValue, RANGE};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use url::Url;
+
+use crate::retry::{self, Failure};
+use crate::{ClientError, ClientOptions, FetchId, FetchKind, Reporter};
+
+pub(crate) struct Http {
+    client: reqwest::Client,
+    connections: Arc<Semaphore>,
+    retries: u32,
+    reporter: Arc<dyn Reporter>,
+    next_id: AtomicU64,
+}
+
+impl Http {
+    pub(crate) fn new(
+        options: &ClientOptions,
+        connections: Arc<Semaphore>,
+        reporter: Arc<dyn Reporter>,
+    ) -> Result<Self, ClientError> {
+        // Idempotent: fails only when a provider is installed already.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let mut builder = reqwest::Client::builder()
+            .user_agent(options.user_agent.as_str())
+            .read_timeout(options.timeout)
+            .connect_timeout(options.connect_timeout)
+            .pool_idle_timeout(Duration::from_secs(90));
+        let mut certificates = Vec::new();
+        for path in &options.extra_root_certificates {
+            let pem = fs_err::read(path).map_err(|error| ClientError::Certificate {
+                path: path.clone(),
+                reason: error.to_string(),
+            })?;
+            let bundle = reqwest::Certificate::from_pem_bundle(&pem).map_err(|error| {
+                ClientError::Certificate {
+                    path: path.clone(),
+                    reason: error.to_string(),
+                }
+            })?;
+            certificates.extend(bundle);
+        }
+        if !certificates.is_empty() {
+            builder = builder.tls_certs_merge(certificates);
+        }
+        let client = builder.build().map_err(|error| ClientError::Setup {
+            reason: error.to_string(),
+        })?;
+        Ok(Self {
+            client,
+            connections,
+            retries: options.retries,
+            reporter,
+            next_id: AtomicU64::new(0),
+        })
+    }
+
+    /// A retry loop's state for `url`.
+    pub(crate) fn attempts<'a>(&'a self, url: &'a Url) -> Attempts<'a> {
+        Attempts {
+            http: self,
+            url,
+            retry: 0,
+        }
+    }
+
+    /// One GET of `url`: waits for a connection slot, sends, and checks the status. Error
+    /// statuses become failures (transient for 5xx, 408 and 429); a 304 (to a conditional
+    /// request) is not an error.
+    pub(crate) async fn send(
+        &self,
+        url: &Url,
+        kind: FetchKind,
+        headers: HeaderMap,
+    ) -> Result<Live, Failure> {
+        let permit = Arc::clone(&self.connections)
+            .acquire_owned()
+            .await
+            .expect("the connection semaphore is never closed");
+        let response = self
+            .client
+            .get(url.clone())
+            .headers(headers)
+            .send()
+            .await
+            .map_err(|error| network_failure(url, &error))?;
+        let status = response.status();
+        if !status.is_success() && status != StatusCode::NOT_MODIFIED {
+            let error = ClientError::Status {
+                url: url.clone(),
+                status,
+            };
+            return Err(if retry::is_transient_status(status) {
+                Failure::Transient {
+                    error,
+                    retry_after: retry::retry_after(response.headers()),
+                }
+            } else {
+                Failure::Permanent(error)
+            });
+        }
+        let expected_len = response.content_length();
+        let fetch = self.start_fetch(url, kind, expected_len);
+        Ok(Live {
+            url: url.clone(),
+            response,
+            expected_len,
+            received: 0,
+            fetch,
+            _permit: permit,
+        })
+    }
+
+    fn start_fetch(&self, url: &Url, kind: FetchKind, total: Option<u64>) -> FetchGuard {
+        let id = FetchId(self.next_id.fetch_add(1, Ordering::Relaxed));
+        self.reporter.on_fetch_start(id, url, kind, total);
+        FetchGuard {
+            id,
+            reporter: Arc::clone(&self.reporter),
+            started: Instant::now(),
+            finished: false,
+        }
+    }
+
+    /// GET a small body whole (an index page or a `.metadata` file), with retries. A `304 Not
+    /// Modified` (to a conditional request in `headers`) comes back with its empty body.
+    pub(crate) async fn get_bytes(
+        &self,
+        url: &Url,
+        kind: FetchKind,
+        headers: HeaderMap,
+    ) -> Result<Fetched, ClientError> {
+        let mut attempts = self.attempts(url);
+        loop {
+            let result = async {
+                let live = self.send(url, kind, headers.clone()).await?;
+                let final_url = live.response.url().clone();
+                let status = live.response.status();
+                let response_headers = live.response.headers().clone();
+                let bytes = live.bytes().await?;
+                Ok(Fetched {
+                    url: final_url,
+                    status,
+                    headers: response_headers,
+                    bytes,
+                })
+            }
+            .await;
+            match result {
+                Ok(fetched) => return Ok(fetched),
+                Err(failure) => attempts.retry_or_fail(failure).await?,
+            }
+        }
+    }
+
+    /// GET a byte range of a file, with retries. A server that ignores `Range` answers 200
+    /// with the whole file: that response is handed back unread.
+    pub(crate) async fn get_range(
+        &self,
+        url: &Url,
+        range: RangeSpec,
+    ) -> Result<RangeAnswer, ClientError> {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            RANGE,
+            HeaderValue::from_str(&range.header()).expect("a range header is ASCII"),
+        );
+        headers.insert(ACCEPT_ENCODING, HeaderValue::from_static("identity"));
+        let mut attempts = self.attempts(url);
+        loop {
+            let result = async {
+                let live = self.send(url, FetchKind::Range, headers.clone()).await?;
+                if live.response.status() != StatusCode::PARTIAL_CONTENT {
+                    return Ok(RangeAnswer::Ignored(Box::new(live)));
+                }
+                let content_range = live
+                    .response
+                    .headers()
+                    .get(CONTENT_RANGE)
+                    .and_then(|value| value.to_str().ok())
+                    .and_then(parse_content_range);
+                let Some((start, end, total)) = content_range else {
+                    return Err(Failure::Permanent(ClientError::InvalidWheel {
+                        url: url.clone(),
+                        reason: "the server answered a range request without a usable Content-Range header".to_string(),
+                    }));
+                };
+                let bytes = live.bytes().await?;
+                if bytes.len() as u64 != end + 1 - start {
+                    return Err(Failure::transient(ClientError::Network {
+                        url: url.clone(),
+                        reason: format!(
+                            "the range {start}-{end} arrived with {} bytes",
+                            bytes.len()
+                        ),
+                    }));
+                }
+                Ok(RangeAnswer::Partial {
+                    start,
+                    bytes,
+                    total,
+                })
+            }
+            .await;
+            match result {
+                Ok(answer) => return Ok(answer),
+                Err(failure) => attempts.retry_or_fail(failure).await?,
+            }
+        }
+    }
+
+    /// Headers for a whole-file download.
+    pub(crate) fn file_headers() -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        headers.insert(ACCEPT_ENCODING, HeaderValue::from_static("identity"));
+        headers
+    }
+}
+
+/// A body read whole.
+pub(crate) struct Fetched {
+    /// The URL after redirects.
+    pub(crate) url: Url,
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) bytes: Bytes,
+}
+
+impl Fetched {
+    /// A response header as text.
+    pub(crate) fn header(&self, name: impl reqwest::header::AsHeaderName) -> Option<&str> {
+        self.headers.get(name).and_then(|value| value.to_str().ok())
+    }
+}
+
+/// Which bytes a range request asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum RangeSpec {
+    /// The last `n` bytes.
+    Suffix(u64),
+    /// `start..end` (end exclusive).
+    Span { start: u64, end: u64 },
+}
+
+impl RangeSpec {
+    fn header(self) -> String {
+        match self {
+            Self::Suffix(len) => format!("bytes=-{len}"),
+            Self::Span { start, end } => {
+                format!("bytes={start}-{}", end.saturating_sub(1).max(start))
+            }
+        }
+    }
+}
+
+/// What a range request got.
+pub(crate) enum RangeAnswer {
+    /// The bytes `start..start + bytes.len()` of a file of `total` bytes.
+    Partial {
+        start: u64,
+        bytes: Bytes,
+        total: u64,
+    },
+    /// The server ignored the range and is sending the whole file.
+    Ignored(Box<Live>),
+}
+
+/// `bytes START-END/TOTAL` (END inclusive). A `*` total is not usable.
+fn parse_content_range(value: &str) -> Option<(u64, u64, u64)> {
+    let rest = value.trim().strip_prefix("bytes")?.trim_start();
+    let (span, total) = rest.split_once('/')?;
+    let (start, end) = span.split_once('-')?;
+    let (start, end, total) = (
+        start.trim().parse().ok()?,
+        end.trim().parse().ok()?,
+        total.trim().parse().ok()?,
+    );
+    (start <= end && end < total).then_some((start, end, total))
+}
+
+fn network_failure(url: &Url, error: &reqwest::Error) -> Failure {
+    let client_error = ClientError::network(url, error);
+    if retry::is_transient_error(error) {
+        Failure::transient(client_error)
+    } else {
+        Failure::Permanent(client_error)
+    }
+}
+
+/// A retry loop's state.
+pub(crate) struct Attempts<'a> {
+    http: &'a Http,
+    url: &'a Url,
+    retry: u32,
+}
+
+impl Attempts<'_> {
+    /// After a failed attempt: wait and return `Ok` when another attempt is due, else the error.
+    pub(crate) async fn retry_or_fail(&mut self, failure: Failure) -> Result<(), ClientError> {
+        match failure {
+            Failure::Permanent(error) => Err(error),
+            Failure::Transient { error, .. } if self.retry >= self.http.retries => Err(error),
+            Failure::Transient { error, retry_after } => {
+                self.retry += 1;
+                let wait = retry::backoff(self.retry, retry_after);
+                tracing::debug!(
+                    "retrying {} in {wait:?} (retry {} of {}): {error}",
+                    self.url,
+                    self.retry,
+                    self.http.retries
+                );
+                self.http
+                    .reporter
+                    .on_retry(self.url, self.retry, &error.to_string());
+                tokio::time::sleep(wait).await;
+                Ok(())
+            }
+        }
+    }
+}
+
+/// A response with a success status whose body has not been read yet. It holds a connection
+/// slot until it is dropped.
+pub(crate) struct Live {
+    url: Url,
+    response: reqwest::Response,
+    expected_len: Option<u64>,
+    received: u64,
+    fetch: FetchGuard,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl Live {
+    pub(crate) fn url(&self) -> &Url {
+        &self.url
+    }
+
+    /// Announce this response again as a fetch of kind `kind` (a range request whose server
+    /// sent the whole file becomes a file download).
+    pub(crate) fn restart_as(&mut self, http: &Http, kind: FetchKind) {
+        let fetch = http.start_fetch(&self.url, kind, self.expected_len);
+        std::mem::replace(&mut self.fetch, fetch).done();
+    }
+
+    /// The next piece of the body, `None` at its end. A body shorter than its
+    /// `Content-Length` is a (transient) failure.
+    pub(crate) async fn chunk(&mut self) -> Result<Option<Bytes>, Failure> {
+        match self.response.chunk().await {
+            Ok(Some(chunk)) => {
+                self.received += chunk.len() as u64;
+                self.fetch.progress(chunk.len() as u64);
+                Ok(Some(chunk))
+            }
+            Ok(None) => match self.expected_len {
+                Some(expected) if expected != self.received => {
+                    Err(Failure::transient(ClientError::Network {
+                        url: self.url.clone(),
+                        reason: format!(
+                            "the body ended after {} of {expected} bytes",
+                            self.received
+                        ),
+                    }))
+                }
+                _ => Ok(None),
+            },
+            Err(error) => Err(network_failure(&self.url, &error)),
+        }
+    }
+
+    /// Read the whole body into memory.
+    pub(crate) async fn bytes(mut self) -> Result<Bytes, Failure> {
+        let capacity = self.expected_len.unwrap_or(0).min(64 * 1024 * 1024);
+        let mut body = BytesMut::with_capacity(usize::try_from(capacity).unwrap_or(0));
+        loop {
+            match self.chunk().await {
+                Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+                Ok(None) => break,
+                Err(failure) => return Err(self.fail(failure)),
+            }
+        }
+        self.finish();
+        Ok(body.freeze())
+    }
+
+    /// The body is complete and used.
+    pub(crate) fn finish(self) {
+        self.fetch.done();
+    }
+
+    /// The fetch failed with `failure`; report it and hand it back.
+    pub(crate) fn fail(self, failure: Failure) -> Failure {
+        self.fetch.failed(&failure.error().to_string());
+        failure
+    }
+}
+
+/// Reports the end of a fetch exactly once; a fetch dropped unfinished (its task was
+/// cancelled) is reported as failed.
+struct FetchGuard {
+    id: FetchId,
+    reporter: Arc<dyn Reporter>,
+    started: Instant,
+    finished: bool,
+}
+
+impl FetchGuard {
+    fn progress(&self, bytes: u64) {
+        self.reporter.on_fetch_progress(self.id, bytes);
+    }
+
+    fn done(mut self) {
+        self.finished = true;
+        self.reporter.on_fetch_done(self.id, self.started.elapsed());
+    }
+
+    fn failed(mut self, reason: &str) {
+        self.finished = true;
+        self.reporter.on_fetch_failed(self.id, reason);
+    }
+}
+
+impl Drop for FetchGuard {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.reporter.on_fetch_failed(self.id, "cancelled");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_range() {
+        assert_eq!(
+            parse_content_range("bytes 100-199/1000"),
+            Some((100, 199, 1000))
+        );
+        assert_eq!(parse_content_range("bytes 0-0/1"), Some((0, 0, 1)));
+        assert_eq!(parse_content_range("bytes 100-199/*"), None);
+        assert_eq!(parse_content_range("bytes 200-100/1000"), None);
+        assert_eq!(parse_content_range("bytes 0-1000/1000"), None);
+        assert_eq!(parse_content_range("items 0-1/2"), None);
+    }
+
+    #[test]
+    fn range_headers() {
+        assert_eq!(RangeSpec::Suffix(65536).header(), "bytes=-65536");
+        assert_eq!(
+            RangeSpec::Span { start: 10, end: 20 }.header(),
+            "bytes=10-19"
+        );
+    }
+}
