@@ -15,9 +15,10 @@ use url::Url;
 use volley_cache::Cache;
 use volley_packaging::{CoreMetadata, PackageName};
 
-use crate::collection::{Collection, SharedResult, url_key};
+use crate::collection::{Collection, RangeData, SharedResult, url_key};
 use crate::download::{cached, check_hash, sha256_file};
-use crate::http::{Http, Live};
+use crate::http::{Http, Live, RangeSpec};
+use crate::metadata::TAIL_SIZE;
 use crate::page::{PAGE_ACCEPT, PageFormat};
 use crate::page_cache::{self, StoredPage};
 use crate::{
@@ -289,6 +290,17 @@ impl Inner {
         let url = url_key(&file.url);
         if url.scheme() == "file" {
             return local_file(&url, file.sha256()).await;
+        }
+        // A range read of this file may be under way (for its metadata); if the server
+        // answers it with the whole file, that answer is the download.
+        if first.is_none()
+            && let Some(tail) = self
+                .collection
+                .ranges
+                .get(&(url.clone(), RangeSpec::Suffix(TAIL_SIZE)))
+            && let Ok(RangeData::Whole(done)) = tail.await
+        {
+            return Ok(done);
         }
         let mut attempts = self.http.attempts(&url);
         loop {

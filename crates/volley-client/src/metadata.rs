@@ -32,7 +32,7 @@ use crate::wheel_metadata::{self, SparseRead};
 use crate::{ClientError, DownloadedFile, FetchKind, IndexFile};
 
 /// The first range request: the end of the wheel, where the central directory is.
-const TAIL_SIZE: u64 = 64 * 1024;
+pub(crate) const TAIL_SIZE: u64 = 64 * 1024;
 /// Range requests after the tail before giving up on ranges for one wheel.
 const MAX_RANGE_REQUESTS: usize = 8;
 
@@ -257,7 +257,16 @@ impl Inner {
                         let mut live = *live;
                         inner.mark_ranges_unsupported(&task_url);
                         live.restart_as(&inner.http, FetchKind::File);
-                        let done = inner.download(&task_file, Some(live)).await?;
+                        // A download started meanwhile waits for this answer (see
+                        // `fetch_file`): store the body here rather than hand it over.
+                        let done = if inner.collection.downloads.get(&task_url).is_some() {
+                            // On failure the waiting download makes its own request.
+                            live.into_cache(&inner.cache, &task_file.filename, task_file.sha256())
+                                .await
+                                .map_err(|failure| failure.error().clone())?
+                        } else {
+                            inner.download(&task_file, Some(live)).await?
+                        };
                         Ok(RangeData::Whole(done))
                     }
                 }

@@ -4,4 +4,5 @@
 mod common;
 mod compile;
 mod install;
+mod pipeline;
 mod resolve;
