@@ -1,0 +1,41 @@
+//! The packages pubgrub solves for: real distributions plus three kinds of virtual ones.
+//!
+//! - [`SolverPackage::Root`] stands for the user's requirements; its only version depends on them.
+//! - [`SolverPackage::Python`] has exactly one version, the target's: every version with a
+//!   Requires-Python that excludes the target depends on a Python range the target is not in,
+//!   so conflicts name the real reason.
+//! - [`SolverPackage::Extra`] is `name[extra]`: its version `v` depends on `name==v` exactly and
+//!   on the dependencies that the extra turns on, so `pkg` and `pkg[a]` always share a version.
+
+use std::fmt;
+
+use volley_packaging::{ExtraName, PackageName};
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) enum SolverPackage {
+    Root,
+    Python,
+    Package(PackageName),
+    Extra(PackageName, ExtraName),
+}
+
+impl SolverPackage {
+    /// The distribution behind a real or extra package.
+    pub(crate) fn name(&self) -> Option<&PackageName> {
+        match self {
+            Self::Root | Self::Python => None,
+            Self::Package(name) | Self::Extra(name, _) => Some(name),
+        }
+    }
+}
+
+impl fmt::Display for SolverPackage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Root => f.write_str("the requirements"),
+            Self::Python => f.write_str("Python"),
+            Self::Package(name) => write!(f, "{name}"),
+            Self::Extra(name, extra) => write!(f, "{name}[{extra}]"),
+        }
+    }
+}

@@ -1,0 +1,7 @@
+//! Resolver tests against in-memory indexes: scenarios, conflict reports, and properties checked
+//! on random small indexes.
+
+mod index;
+mod properties;
+mod reports;
+mod scenarios;
