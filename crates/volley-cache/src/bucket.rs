@@ -8,24 +8,34 @@ use std::fmt;
 /// changes, its version goes up and the old directory is left for `volley cache prune`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum CacheBucket {
-    /// Index pages (PEP 503 HTML or PEP 691 JSON), already parsed, with their HTTP validators
-    /// (ETag, Last-Modified, cache policy) so that a later run can revalidate instead of
-    /// downloading again.
+    /// Index pages (PEP 503 HTML or PEP 691 JSON) with the response headers that decide their
+    /// HTTP caching (`Cache-Control`, `Expires`, `Date`, `Age`, `ETag`, `Last-Modified`, ...),
+    /// so that a later run uses a fresh page without a request and revalidates a stale one.
     ///
     /// Layout: `simple-v1/<index-url-key>/<package>.json`, where `<index-url-key>` is
-    /// [`cache_key`](crate::cache_key) of the index URL and `<package>` the normalized name.
+    /// [`cache_key`](crate::cache_key) of the index URL and `<package>` the normalized name. The
+    /// file is one JSON object: `format` (2; an entry of another format is ignored and
+    /// replaced), `request_url`, `url` (after redirects), `request_headers`, `status`,
+    /// `response_headers` (name/value pairs), `response_time` (ms since the Unix epoch) and
+    /// `body` (the page as text). Version 1 of the client wrote `<package>.page` files here;
+    /// they are never read.
     Simple,
     /// Core metadata (`METADATA`) of a distribution file, however it was obtained (a PEP 658
     /// `.metadata` file, a range request into the wheel, the whole wheel, or an sdist's
     /// `prepare_metadata_for_build_wheel`).
     ///
     /// Layout: `metadata-v1/<sha256>.metadata`, where `<sha256>` is the hex sha256 of the
-    /// distribution file that the metadata belongs to (not of the metadata itself).
+    /// distribution file that the metadata belongs to (not of the metadata itself); or, when
+    /// the index gives no hash for the file but one for its PEP 658 `.metadata` file, the hex
+    /// sha256 of that `.metadata` file (whose bytes the entry then holds exactly).
     Metadata,
     /// Downloaded wheel files, exactly as served.
     ///
     /// Layout: `wheels-v1/<sha256>/<filename>`, where `<sha256>` is the hex sha256 of the wheel
-    /// and `<filename>` its file name (e.g. `Flask-3.0.0-py3-none-any.whl`).
+    /// and `<filename>` its file name (e.g. `Flask-3.0.0-py3-none-any.whl`). Next to it,
+    /// `<filename>.verified` records (JSON: `size`, `modified_secs`, `modified_nanos`) what
+    /// the file looked like when its hash was last checked; a file that no longer matches its
+    /// sidecar is hashed again before use.
     Wheels,
     /// Unpacked wheels, ready to be linked into an environment.
     ///

@@ -6,23 +6,24 @@
 //! Metadata strategies live in [`crate::metadata`], the stored pages in [`crate::page_cache`].
 
 use std::collections::HashSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
 
 use reqwest::StatusCode;
-use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue};
 use url::Url;
 use volley_cache::Cache;
 use volley_packaging::{CoreMetadata, PackageName};
 
 use crate::collection::{Collection, RangeData, SharedResult, url_key};
-use crate::download::{cached, check_hash, sha256_file};
+use crate::download::{cached, cached_checked, check_hash, sha256_file};
 use crate::http::{Http, Live, RangeSpec};
 use crate::metadata::TAIL_SIZE;
-use crate::page::{PAGE_ACCEPT, PageFormat};
-use crate::page_cache::{self, StoredPage};
+use crate::page::PageFormat;
+use crate::page_cache::{self, Freshness, PageRequest, StoredPage};
 use crate::{
-    ClientError, ClientOptions, DownloadedFile, FetchKind, IndexFile, ProjectPage, Reporter,
+    ClientError, ClientOptions, DownloadedFile, FetchKind, IndexFile, ProjectPage, Refresh,
+    Reporter,
 };
 
 /// The network client: index pages, metadata and files, each fetched once per run, at most
@@ -48,6 +49,10 @@ pub(crate) struct Inner {
     pub(crate) http: Http,
     pub(crate) cache: Cache,
     pub(crate) collection: Collection,
+    /// Pages to revalidate even when fresh.
+    refresh: Refresh,
+    /// No network requests at all.
+    pub(crate) offline: bool,
     /// Hosts (`host:port`) that answered a range request with the whole file.
     no_range_hosts: Mutex<HashSet<String>>,
 }
@@ -74,6 +79,8 @@ impl RegistryClient {
             http,
             cache,
             collection,
+            refresh: options.refresh,
+            offline: options.offline,
             no_range_hosts: Mutex::new(HashSet::new()),
         };
         Ok(Self {
@@ -126,9 +133,11 @@ impl RegistryClient {
     }
 
     /// The file, in the cache, its sha256 checked against the index's. No request is made when
-    /// the cache holds it already (known by the index's sha256).
+    /// the cache holds it already (known by the index's sha256) and it is intact (see
+    /// `download.rs`: a damaged copy is fetched again). Offline, a file that is not in the
+    /// cache fails with [`ClientError::Offline`].
     pub async fn download(&self, file: &IndexFile) -> Result<DownloadedFile, ClientError> {
-        if let Some(done) = cached(&self.inner().cache, file.sha256(), &file.filename) {
+        if let Some(done) = cached(&self.inner().cache, file) {
             return Ok(done);
         }
         self.inner().download(file, None).await
@@ -137,7 +146,7 @@ impl RegistryClient {
     /// Start downloading `file` now (speculatively); [`Self::download`] picks up the result and
     /// [`Self::cancel_download`] abandons it.
     pub fn start_download(&self, file: &IndexFile) {
-        if cached(&self.inner().cache, file.sha256(), &file.filename).is_none() {
+        if cached(&self.inner().cache, file).is_none() {
             drop(self.inner().download(file, None));
         }
     }
@@ -185,28 +194,82 @@ impl Inner {
                 return Ok(page);
             }
         }
+        if self.offline && self.index_urls.iter().any(|index| index.scheme() != "file") {
+            return Err(ClientError::Offline {
+                what: format!("the index page of \"{name}\""),
+            });
+        }
         Err(ClientError::ProjectNotFound {
             name: name.clone(),
             indexes: self.index_urls.clone(),
         })
     }
 
-    /// The page of `name` on `index` (at `url`), revalidating a cached copy; `None` when the
-    /// index does not have the project (404 or 410).
+    /// The page of `name` on `index` (at `url`): the stored copy while it is fresh, else
+    /// fetched or revalidated (see `page_cache.rs`); `None` when the index does not have the
+    /// project (404 or 410), or, offline, when no copy is stored.
     async fn remote_page(
         &self,
         name: &PackageName,
         index: &Url,
         url: &Url,
     ) -> Result<Option<ProjectPage>, ClientError> {
-        let stored_path = page_cache::path(&self.cache, index, name);
-        let stored = page_cache::load(&stored_path).await;
-        let mut headers = HeaderMap::new();
-        headers.insert(ACCEPT, HeaderValue::from_static(PAGE_ACCEPT));
-        page_cache::revalidate(&mut headers);
-        if let Some(stored) = &stored {
-            stored.conditional_headers(&mut headers);
+        let path = page_cache::path(&self.cache, index, name);
+        let mut stored = page_cache::load(path.clone(), url).await;
+        if self.offline {
+            let Some(stored) = stored else {
+                return Ok(None);
+            };
+            return match parse_text(name, index, PageText::stored(stored, url)).await {
+                Ok(page) => Ok(Some(page)),
+                Err(error) => {
+                    tracing::debug!("ignoring the cached page of {name}: {error}");
+                    Ok(None)
+                }
+            };
         }
+        // At most twice: a stored page that does not parse is dropped and fetched again (a
+        // downloaded one that does not parse is dropped too, and is an error).
+        loop {
+            let Some(text) = self.page_text(name, url, &path, stored.take()).await? else {
+                return Ok(None);
+            };
+            let from_cache = text.from_cache;
+            match parse_text(name, index, text).await {
+                Ok(page) => return Ok(Some(page)),
+                Err(error) => {
+                    page_cache::remove(path.clone()).await;
+                    if !from_cache {
+                        return Err(error);
+                    }
+                    tracing::debug!("fetching {url} again: the cached copy is unusable: {error}");
+                }
+            }
+        }
+    }
+
+    /// The text of the page at `url`, from `stored` (fresh, or revalidated) or downloaded, and
+    /// the cache entry at `path` brought up to date. `None` for a 404 or 410.
+    async fn page_text(
+        &self,
+        name: &PackageName,
+        url: &Url,
+        path: &Path,
+        stored: Option<StoredPage>,
+    ) -> Result<Option<PageText>, ClientError> {
+        let request = PageRequest::new(url);
+        let headers = match &stored {
+            None => request.headers(),
+            Some(page) => {
+                match page.freshness(&request, self.refresh.includes(name), SystemTime::now()) {
+                    Freshness::Fresh => {
+                        tracing::debug!("{url} is fresh in the cache");
+                        return Ok(stored.map(|page| PageText::stored(page, url)));
+                    }
+                    Freshness::Revalidate(headers) => headers,
+                }
+            }
+        };
         let fetched = match self.http.get_bytes(url, FetchKind::Page, headers).await {
             Ok(fetched) => fetched,
             Err(error)
@@ -215,40 +278,56 @@ impl Inner {
                     Some(StatusCode::NOT_FOUND | StatusCode::GONE)
                 ) =>
             {
-                tracing::debug!("{name} is not on {index}: {error}");
+                tracing::debug!("{name} is not on {url}: {error}");
+                if stored.is_some() {
+                    page_cache::remove(path.to_path_buf()).await;
+                }
                 return Ok(None);
             }
             Err(error) => return Err(error),
         };
-        let (page_url, content_type, body) = match stored {
-            Some(stored) if fetched.status == StatusCode::NOT_MODIFIED => {
-                tracing::debug!("{url} is unchanged since it was cached");
-                let page_url = stored.url().unwrap_or_else(|| fetched.url.clone());
-                (page_url, stored.header.content_type, stored.body)
-            }
-            _ if fetched.status == StatusCode::NOT_MODIFIED => {
+        let now = SystemTime::now();
+        if fetched.status == StatusCode::NOT_MODIFIED {
+            let Some(page) = stored else {
                 return Err(ClientError::InvalidPage {
                     url: fetched.url,
                     reason:
                         "the server answered 304 Not Modified to a request that was not conditional"
                             .to_string(),
                 });
-            }
-            _ => {
-                if let Some(stored) = StoredPage::from_response(&fetched) {
-                    page_cache::store(stored_path, stored).await;
+            };
+            tracing::debug!("{url} is unchanged since it was cached");
+            let page = match page.revalidated(&request, &fetched, now) {
+                (page, _) if !page.is_storable() => {
+                    page_cache::remove(path.to_path_buf()).await;
+                    page
                 }
-                let content_type = fetched.header(CONTENT_TYPE).map(str::to_string);
-                (fetched.url, content_type, fetched.bytes.to_vec())
+                (page, true) => page_cache::store(path.to_path_buf(), page).await,
+                (page, false) => page,
+            };
+            return Ok(Some(PageText::stored(page, url)));
+        }
+        match StoredPage::from_response(&request, &fetched, now) {
+            Some(page) => {
+                let page = page_cache::store(path.to_path_buf(), page).await;
+                Ok(Some(PageText {
+                    from_cache: false,
+                    ..PageText::stored(page, url)
+                }))
             }
-        };
-        let name = name.clone();
-        let index = index.clone();
-        tokio::task::spawn_blocking(move || {
-            parse_page(&name, &index, &page_url, content_type.as_deref(), &body).map(Some)
-        })
-        .await
-        .expect("parsing a page does not panic")
+            None => {
+                tracing::debug!("{url} may not be stored");
+                page_cache::remove(path.to_path_buf()).await;
+                Ok(Some(PageText {
+                    content_type: fetched
+                        .header(reqwest::header::CONTENT_TYPE)
+                        .map(str::to_string),
+                    text: String::from_utf8_lossy(&fetched.bytes).into_owned(),
+                    url: fetched.url,
+                    from_cache: false,
+                }))
+            }
+        }
     }
 
     pub(crate) fn metadata(self: &Arc<Self>, file: &IndexFile) -> SharedResult<Arc<CoreMetadata>> {
@@ -283,13 +362,19 @@ impl Inner {
         file: &IndexFile,
         mut first: Option<Live>,
     ) -> Result<DownloadedFile, ClientError> {
-        // Another process may have stored it meanwhile.
-        if let Some(done) = cached(&self.cache, file.sha256(), &file.filename) {
+        // Another process may have stored it meanwhile; a copy without a matching sidecar is
+        // hashed here, off the caller's path.
+        if let Some(done) = cached_checked(&self.cache, file).await {
             return Ok(done);
         }
         let url = url_key(&file.url);
         if url.scheme() == "file" {
             return local_file(&url, file.sha256()).await;
+        }
+        if self.offline {
+            return Err(ClientError::Offline {
+                what: file.filename.clone(),
+            });
         }
         // A range read of this file may be under way (for its metadata); if the server
         // answers it with the whole file, that answer is the download.
@@ -360,21 +445,62 @@ pub(crate) fn page_url(index: &Url, name: &PackageName) -> Url {
     url
 }
 
+/// A page's text, ready to parse.
+struct PageText {
+    /// The page URL after redirects.
+    url: Url,
+    content_type: Option<String>,
+    text: String,
+    /// Whether it came from the cache rather than this run's download.
+    from_cache: bool,
+}
+
+impl PageText {
+    /// The text of a stored page (asked for at `url`).
+    fn stored(page: StoredPage, url: &Url) -> Self {
+        Self {
+            url: page.url().unwrap_or_else(|| url.clone()),
+            content_type: page.content_type().map(str::to_string),
+            text: page.into_body(),
+            from_cache: true,
+        }
+    }
+}
+
+async fn parse_text(
+    name: &PackageName,
+    index: &Url,
+    text: PageText,
+) -> Result<ProjectPage, ClientError> {
+    let name = name.clone();
+    let index = index.clone();
+    tokio::task::spawn_blocking(move || {
+        parse_page(
+            &name,
+            &index,
+            &text.url,
+            text.content_type.as_deref(),
+            &text.text,
+        )
+    })
+    .await
+    .expect("parsing a page does not panic")
+}
+
 fn parse_page(
     name: &PackageName,
     index: &Url,
     url: &Url,
     content_type: Option<&str>,
-    body: &[u8],
+    text: &str,
 ) -> Result<ProjectPage, ClientError> {
     let invalid = |reason: String| ClientError::InvalidPage {
         url: url.clone(),
         reason,
     };
-    let text = String::from_utf8_lossy(body);
     match PageFormat::from_content_type(content_type) {
-        Some(PageFormat::Json) => ProjectPage::from_json(name, index, url, &text).map_err(invalid),
-        Some(PageFormat::Html) => Ok(ProjectPage::from_html(name, index, url, &text)),
+        Some(PageFormat::Json) => ProjectPage::from_json(name, index, url, text).map_err(invalid),
+        Some(PageFormat::Html) => Ok(ProjectPage::from_html(name, index, url, text)),
         None => Err(invalid(format!(
             "unexpected Content-Type \"{}\" (expected HTML or PEP 691 JSON)",
             content_type.unwrap_or_default()

@@ -59,6 +59,10 @@ pub enum ClientError {
     },
     #[error("the fetch of {url} was cancelled")]
     Cancelled { url: Url },
+    /// In offline mode, something that would need a request: `what` names it (`the index page
+    /// of "flask"`, `the metadata of flask-3.0.0-py3-none-any.whl`, a file name).
+    #[error("{what} is not in the cache (offline)")]
+    Offline { what: String },
 }
 
 impl ClientError {
@@ -158,6 +162,12 @@ mod tests {
                 actual: "ff00".into(),
             },
             ClientError::Cancelled { url },
+            ClientError::Offline {
+                what: "the index page of \"flask\"".to_string(),
+            },
+            ClientError::Offline {
+                what: "flask-3.0.0-py3-none-any.whl".to_string(),
+            },
         ];
         let text = errors
             .iter()
@@ -170,6 +180,8 @@ mod tests {
         package "flask" was not found in any of the indexes https://pypi.org/simple, https://example.org/simple
         hash mismatch for https://example.org/simple/flask/: expected sha256:00ff, got sha256:ff00
         the fetch of https://example.org/simple/flask/ was cancelled
+        the index page of "flask" is not in the cache (offline)
+        flask-3.0.0-py3-none-any.whl is not in the cache (offline)
         "#);
     }
 }

@@ -19,8 +19,15 @@
 //!   and the host is remembered (`metadata.rs`).
 //! - A file is in the cache only once its sha256 matches the index's: it is streamed to a
 //!   temporary file and renamed into place (`download.rs`).
-//! - Index pages are cached but always revalidated (`If-None-Match`), as pip does with
-//!   `Cache-Control: max-age=0` (`page_cache.rs`).
+//! - Index pages follow HTTP caching (`page_cache.rs`): a page within its `max-age` is used
+//!   with no request, a stale one is revalidated (`If-None-Match`, a 304 reuses it), `no-store`
+//!   is never stored; [`ClientOptions::refresh`] forces revalidation and
+//!   [`ClientOptions::offline`] forbids any request ([`ClientError::Offline`] names what is
+//!   missing).
+//! - Metadata and files are immutable once their hash is known: cached by it, never refetched.
+//!   A cached file is still checked before use (its size, and a sidecar recording its size and
+//!   mtime when it was last hashed), because someone may have damaged the cache
+//!   (`download.rs`).
 //! - `file://` indexes and files are read in place (a directory's page is its `index.html`).
 
 mod client;
@@ -41,6 +48,6 @@ mod wheel_metadata;
 pub use client::RegistryClient;
 pub use download::DownloadedFile;
 pub use error::ClientError;
-pub use options::{ClientOptions, DEFAULT_INDEX_URL};
+pub use options::{ClientOptions, DEFAULT_INDEX_URL, Refresh};
 pub use page::{IndexFile, ProjectPage};
 pub use reporter::{FetchId, FetchKind, NoReporter, Reporter};

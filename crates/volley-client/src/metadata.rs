@@ -1,7 +1,10 @@
 //! Getting a file's core metadata, cheapest source first.
 //!
-//! 1. The metadata cache (`metadata-v1/<sha256 of the file>.metadata`), when the index gave the
-//!    file's sha256; then a wheel already on disk (in the cache, or a `file://` wheel).
+//! 1. The metadata cache, when a hash is known: `metadata-v1/<sha256 of the file>.metadata`,
+//!    or, when the index gives only the `.metadata` file's sha256, `metadata-v1/<that
+//!    sha256>.metadata` (checked against it when read); then a wheel already on disk (in the
+//!    cache and intact, or a `file://` wheel). Offline, nothing else is tried: a miss is
+//!    [`ClientError::Offline`].
 //! 2. The PEP 658 `<url>.metadata` file, when the index offers one; checked against its sha256
 //!    when the index gave it. A 404 for it falls through to the next source.
 //! 3. A wheel being downloaded in this run: its `METADATA`, once the download is done.
@@ -13,6 +16,9 @@
 //!
 //! An sdist without a `.metadata` file has no metadata to fetch: it needs a PEP 517 build,
 //! which is not this crate's job ([`ClientError::MetadataNeedsBuild`]).
+//!
+//! Metadata is immutable once a hash names it, so it is cached only then: the metadata of a
+//! file for which the index gives no hash at all is fetched again on every run.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -25,7 +31,7 @@ use volley_packaging::{CoreMetadata, DistFilename, WheelFilename};
 
 use crate::client::Inner;
 use crate::collection::{RangeData, url_key};
-use crate::download::{cached, check_hash, sha256_hex, store_bytes};
+use crate::download::{cached_checked, check_hash, sha256_hex, store_bytes};
 use crate::http::{RangeAnswer, RangeSpec};
 use crate::sparse_file::SparseFile;
 use crate::wheel_metadata::{self, SparseRead};
@@ -35,6 +41,39 @@ use crate::{ClientError, DownloadedFile, FetchKind, IndexFile};
 pub(crate) const TAIL_SIZE: u64 = 64 * 1024;
 /// Range requests after the tail before giving up on ranges for one wheel.
 const MAX_RANGE_REQUESTS: usize = 8;
+
+/// What names the cached metadata of a file.
+enum MetadataKey<'a> {
+    /// The sha256 of the distribution file.
+    File(&'a str),
+    /// The sha256 of its `.metadata` file (when the index gives no hash for the file itself):
+    /// the cached bytes must have it.
+    MetadataFile(&'a str),
+}
+
+impl<'a> MetadataKey<'a> {
+    fn of(file: &'a IndexFile) -> Option<Self> {
+        match (file.sha256(), file.metadata_sha256()) {
+            (Some(sha256), _) => Some(Self::File(sha256)),
+            (None, Some(sha256)) => Some(Self::MetadataFile(sha256)),
+            (None, None) => None,
+        }
+    }
+
+    fn file_name(&self) -> String {
+        match self {
+            Self::File(sha256) | Self::MetadataFile(sha256) => format!("{sha256}.metadata"),
+        }
+    }
+
+    /// Whether `bytes` may be stored (or used) under this key.
+    fn admits(&self, bytes: &[u8]) -> bool {
+        match self {
+            Self::File(_) => true,
+            Self::MetadataFile(sha256) => sha256_hex(bytes) == *sha256,
+        }
+    }
+}
 
 /// What reading a wheel's metadata with range requests got.
 enum LazyMetadata {
@@ -49,15 +88,16 @@ impl Inner {
         file: &IndexFile,
     ) -> Result<Arc<CoreMetadata>, ClientError> {
         let url = url_key(&file.url);
-        let cache_path = file.sha256().map(|sha256| {
-            self.cache
-                .entry(CacheBucket::Metadata, format!("{sha256}.metadata"))
-        });
-        if let Some(path) = &cache_path
+        let key = MetadataKey::of(file);
+        let cache_path = key
+            .as_ref()
+            .map(|key| self.cache.entry(CacheBucket::Metadata, key.file_name()));
+        if let (Some(path), Some(key)) = (&cache_path, &key)
             && let Ok(bytes) = tokio::fs::read(path).await
         {
             match CoreMetadata::parse(&bytes) {
-                Ok(metadata) => return Ok(Arc::new(metadata)),
+                Ok(metadata) if key.admits(&bytes) => return Ok(Arc::new(metadata)),
+                Ok(_) => tracing::debug!("ignoring the cached {}: wrong hash", path.display()),
                 Err(error) => tracing::debug!("ignoring the cached {}: {error}", path.display()),
             }
         }
@@ -67,7 +107,9 @@ impl Inner {
                 url: url.clone(),
                 reason: error.to_string(),
             })?;
-        if let Some(path) = cache_path {
+        if let Some(path) = cache_path
+            && key.is_some_and(|key| key.admits(&bytes))
+        {
             let written = tokio::task::spawn_blocking(move || write_atomic(&path, &bytes))
                 .await
                 .expect("writing a file does not panic");
@@ -85,7 +127,7 @@ impl Inner {
     ) -> Result<Vec<u8>, ClientError> {
         // A wheel on disk (in the cache, or a local file) beats any request.
         if let DistFilename::Wheel(wheel) = &file.dist {
-            if let Some(done) = cached(&self.cache, file.sha256(), &file.filename) {
+            if let Some(done) = cached_checked(&self.cache, file).await {
                 return read_wheel(url, done.path, wheel).await;
             }
             if url.scheme() == "file" {
@@ -94,6 +136,15 @@ impl Inner {
                     reason: "not a local path".to_string(),
                 })?;
                 return read_wheel(url, path, wheel).await;
+            }
+        }
+        if self.offline && url.scheme() != "file" {
+            let needs_build =
+                matches!(file.dist, DistFilename::SourceDist(_)) && file.core_metadata.is_none();
+            if !needs_build {
+                return Err(ClientError::Offline {
+                    what: format!("the metadata of {}", file.filename),
+                });
             }
         }
         if file.core_metadata.is_some() && url.scheme() != "file" {

@@ -1,9 +1,11 @@
-//! What the binary decides about the network: indexes, connection limit, retries, timeouts.
+//! What the binary decides about the network: indexes, connection limit, retries, timeouts,
+//! and how the cache may be used (`--refresh`, `--offline`).
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use url::Url;
+use volley_packaging::PackageName;
 
 /// The index pip uses when none is given.
 pub const DEFAULT_INDEX_URL: &str = "https://pypi.org/simple";
@@ -26,6 +28,38 @@ pub struct ClientOptions {
     /// PEM files whose certificates are trusted in addition to the system's (e.g. the value
     /// of `SSL_CERT_FILE`, read by the binary).
     pub extra_root_certificates: Vec<PathBuf>,
+    /// Index pages to revalidate even while their stored copy is fresh (`--refresh`,
+    /// `--refresh-package NAME`).
+    pub refresh: Refresh,
+    /// Make no network request at all (`--offline`): index pages come from the cache as stored
+    /// (fresh or stale), metadata and files from the cache, and whatever is missing fails with
+    /// [`ClientError::Offline`](crate::ClientError::Offline). `file://` indexes and files are
+    /// still read.
+    pub offline: bool,
+}
+
+/// Which stored index pages must be revalidated with the index even when still fresh.
+/// Metadata and files are immutable (keyed by their hash) and are never refreshed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Refresh {
+    /// Fresh pages are used without a request (the default).
+    #[default]
+    None,
+    /// Every page (`--refresh`).
+    All,
+    /// The pages of these projects (`--refresh-package NAME`, repeatable).
+    Packages(Vec<PackageName>),
+}
+
+impl Refresh {
+    /// Whether the page of `name` must be revalidated.
+    pub fn includes(&self, name: &PackageName) -> bool {
+        match self {
+            Self::None => false,
+            Self::All => true,
+            Self::Packages(names) => names.contains(name),
+        }
+    }
 }
 
 impl Default for ClientOptions {
@@ -40,6 +74,8 @@ impl Default for ClientOptions {
             connect_timeout: Duration::from_secs(15),
             user_agent: format!("volley/{}", env!("CARGO_PKG_VERSION")),
             extra_root_certificates: Vec::new(),
+            refresh: Refresh::None,
+            offline: false,
         }
     }
 }

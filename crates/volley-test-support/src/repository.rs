@@ -25,6 +25,8 @@ pub(crate) struct Repository {
     pub(crate) files: BTreeMap<String, StoredFile>,
     pub(crate) yanked: BTreeMap<String, Option<String>>,
     pub(crate) requires_python: BTreeMap<String, String>,
+    /// The `Cache-Control` header of index pages (none when `None`).
+    pub(crate) page_cache_control: Option<String>,
 }
 
 /// A file the server serves.
@@ -163,7 +165,7 @@ impl Repository {
             let page = negotiate(self.format, accept);
             if rest.is_empty() {
                 let projects: Vec<&str> = self.projects.keys().map(String::as_str).collect();
-                return page_reply(page, render_root(page, &projects));
+                return self.page_reply(page, render_root(page, &projects));
             }
             let (name, slash) = match rest.strip_suffix('/') {
                 Some(name) => (name, true),
@@ -179,7 +181,7 @@ impl Repository {
             if !slash || name != normalized {
                 return Reply::redirect(&format!("/simple/{normalized}/"));
             }
-            return page_reply(page, project_page(self, page, &normalized, filenames));
+            return self.page_reply(page, project_page(self, page, &normalized, filenames));
         }
         if let Some(filename) = path.strip_prefix("/files/") {
             let filename = percent_decode(filename);
@@ -197,10 +199,17 @@ impl Repository {
         }
         Reply::text(StatusCode::NOT_FOUND, "not found\n")
     }
-}
 
-fn page_reply(page: PageType, body: String) -> Reply {
-    Reply::ok(page.content_type(), Bytes::from(body))
+    /// A page response, with the configured `Cache-Control` header.
+    fn page_reply(&self, page: PageType, body: String) -> Reply {
+        let mut reply = Reply::ok(page.content_type(), Bytes::from(body));
+        if let Some(cache_control) = &self.page_cache_control {
+            reply
+                .headers
+                .push((header::CACHE_CONTROL, cache_control.clone()));
+        }
+        reply
+    }
 }
 
 fn project_page(

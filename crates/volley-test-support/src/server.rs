@@ -8,7 +8,8 @@
 //! URL layout:
 //! - `/simple/`: the root listing; `/simple/<normalized-name>/`: a project page. A
 //!   non-normalized name (`/simple/Foo_Bar/`) or a missing slash gets a 301 to the normalized
-//!   URL, as PyPI does; an unknown project is a 404.
+//!   URL, as PyPI does; an unknown project is a 404. Pages have an `ETag` (`If-None-Match` gets
+//!   a 304) and no `Cache-Control` unless [`IndexServerBuilder::page_cache_control`] sets one.
 //! - `/files/<filename>`: the files, with `Range:` support (single ranges: `bytes=a-b`,
 //!   `bytes=a-`, `bytes=-n`; 206 with `Content-Range`, 416 when unsatisfiable) and an `ETag`
 //!   (`If-None-Match` gets a 304).
@@ -78,6 +79,7 @@ pub struct IndexServerBuilder {
     format: IndexFormat,
     yanked: BTreeMap<String, Option<String>>,
     requires_python: BTreeMap<String, String>,
+    page_cache_control: Option<String>,
 }
 
 impl IndexServerBuilder {
@@ -135,6 +137,14 @@ impl IndexServerBuilder {
         self
     }
 
+    /// Sends `Cache-Control: <value>` with index pages (and their 304s), e.g. `max-age=600` as
+    /// PyPI does, or `no-store`. By default pages have no `Cache-Control` header.
+    #[must_use]
+    pub fn page_cache_control(mut self, value: &str) -> Self {
+        self.page_cache_control = Some(value.to_string());
+        self
+    }
+
     /// Binds `127.0.0.1:0` and starts serving on a new thread.
     ///
     /// # Panics
@@ -153,6 +163,7 @@ impl IndexServerBuilder {
             format: self.format,
             yanked: self.yanked,
             requires_python: self.requires_python,
+            page_cache_control: self.page_cache_control,
             ..Repository::default()
         };
         for file in self.files {
@@ -278,6 +289,12 @@ impl IndexServer {
             .repository
             .requires_python
             .insert(filename.to_string(), specifiers.to_string());
+    }
+
+    /// Sets (or, with `None`, removes) the `Cache-Control` header of index pages from now on;
+    /// see [`IndexServerBuilder::page_cache_control`].
+    pub fn set_page_cache_control(&self, value: Option<&str>) {
+        self.shared.lock().repository.page_cache_control = value.map(str::to_string);
     }
 
     /// Injects a fault; see [`Fault`].

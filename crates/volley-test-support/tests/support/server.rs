@@ -501,6 +501,51 @@ fn files_added_after_start() {
     assert!(page.contains("data-yanked=\"oops\""), "{page}");
 }
 
+#[test]
+fn pages_carry_the_configured_cache_control() {
+    let server = IndexServer::builder().wheel(foo_wheel()).start();
+    let page = get(server.address(), "/simple/foo-bar/");
+    assert_eq!(page.header("cache-control"), None);
+    let file_path = format!("/files/{}", foo_wheel().filename);
+    assert_eq!(
+        get(server.address(), &file_path).header("cache-control"),
+        None
+    );
+
+    let server = IndexServer::builder()
+        .wheel(foo_wheel())
+        .page_cache_control("max-age=600")
+        .start();
+    let page = get(server.address(), "/simple/foo-bar/");
+    assert_eq!(page.header("cache-control"), Some("max-age=600"));
+    assert_eq!(
+        get(server.address(), "/simple/").header("cache-control"),
+        Some("max-age=600")
+    );
+    // Files are not pages.
+    assert_eq!(
+        get(server.address(), &file_path).header("cache-control"),
+        None
+    );
+    // A 304 carries it too, so that a revalidated page gets a new lifetime.
+    let etag = page.header("etag").expect("an etag").to_string();
+    let revalidated = request(
+        server.address(),
+        "GET",
+        "/simple/foo-bar/",
+        &[("If-None-Match", &etag)],
+    );
+    assert_eq!(revalidated.status, Some(304));
+    assert_eq!(revalidated.header("cache-control"), Some("max-age=600"));
+
+    server.set_page_cache_control(Some("no-store"));
+    let page = get(server.address(), "/simple/foo-bar/");
+    assert_eq!(page.header("cache-control"), Some("no-store"));
+    server.set_page_cache_control(None);
+    let page = get(server.address(), "/simple/foo-bar/");
+    assert_eq!(page.header("cache-control"), None);
+}
+
 /// pip, a real client, installs from the server (JSON pages, PEP 658 metadata, the file) and
 /// checks the hashes the pages announce.
 #[test]

@@ -1,8 +1,6 @@
-//! The client against a local index: pages, metadata sources, the download collection's
-//! sharing and connection limit, retries and failures.
+//! Fetching: pages, metadata sources, downloads, sharing, limits, retries and failures.
 
 use std::path::Path;
-use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,94 +9,12 @@ use volley_cache::{Cache, CacheBucket};
 use volley_client::{
     ClientError, ClientOptions, FetchId, FetchKind, IndexFile, NoReporter, RegistryClient, Reporter,
 };
-use volley_packaging::{DistFilename, PackageName};
+use volley_packaging::DistFilename;
 use volley_test_support::{
     Fault, FaultKind, IndexFormat, IndexServer, RecordedRequest, WheelBuilder,
 };
 
-fn name(text: &str) -> PackageName {
-    PackageName::from_str(text).unwrap()
-}
-
-fn options(server: &IndexServer) -> ClientOptions {
-    ClientOptions {
-        index_urls: vec![Url::parse(&server.index_url()).unwrap()],
-        max_connections: 8,
-        retries: 3,
-        timeout: Duration::from_secs(10),
-        connect_timeout: Duration::from_secs(10),
-        ..ClientOptions::default()
-    }
-}
-
-fn client_with(options: ClientOptions, cache: &Cache) -> RegistryClient {
-    RegistryClient::new(options, cache.clone(), Arc::new(NoReporter)).unwrap()
-}
-
-fn client(server: &IndexServer, cache: &Cache) -> RegistryClient {
-    client_with(options(server), cache)
-}
-
-/// Incompressible bytes, so that a wheel holding them is about as large.
-fn noise(len: usize) -> Vec<u8> {
-    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state as u8
-        })
-        .collect()
-}
-
-/// The file of `filename` on the page of `project`.
-async fn index_file(client: &RegistryClient, project: &str, filename: &str) -> IndexFile {
-    let page = client.project_page(&name(project)).await.unwrap();
-    page.files
-        .iter()
-        .find(|file| file.filename == filename)
-        .unwrap_or_else(|| panic!("{filename} is not on the page of {project}"))
-        .clone()
-}
-
-fn gets_of<'a>(requests: &'a [RecordedRequest], suffix: &str) -> Vec<&'a RecordedRequest> {
-    requests
-        .iter()
-        .filter(|request| request.method == "GET" && request.path.ends_with(suffix))
-        .collect()
-}
-
-/// Every file under `dir`, relative, sorted.
-fn files_under(dir: &Path) -> Vec<String> {
-    let mut files = Vec::new();
-    if dir.exists() {
-        for entry in walk(dir) {
-            files.push(
-                entry
-                    .strip_prefix(dir)
-                    .unwrap()
-                    .to_string_lossy()
-                    .replace('\\', "/"),
-            );
-        }
-    }
-    files.sort();
-    files
-}
-
-fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for entry in fs_err::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            out.extend(walk(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
-}
+use crate::{client, client_with, files_under, gets_of, index_file, name, noise, options};
 
 #[tokio::test]
 async fn html_and_json_pages_give_the_same_files() {
@@ -211,43 +127,7 @@ async fn the_first_index_that_has_the_project_wins() {
         .to_string()
         .replace(&empty.url(), "[FIRST]")
         .replace(&full.url(), "[SECOND]");
-    insta::assert_snapshot!(message, @r#"
-        package "missing" was not found in any of the indexes [FIRST]/simple, [SECOND]/simple
-        "#);
-}
-
-#[tokio::test]
-async fn a_cached_page_is_revalidated_not_downloaded_again() {
-    let server = IndexServer::builder()
-        .wheel(WheelBuilder::new("a", "1.0").build())
-        .start();
-    let cache = Cache::temp().unwrap();
-    let first = client(&server, &cache)
-        .project_page(&name("a"))
-        .await
-        .unwrap();
-    let requests = server.requests();
-    assert_eq!(requests[0].header("cache-control"), Some("max-age=0"));
-    assert_eq!(requests[0].header("if-none-match"), None);
-
-    server.clear_requests();
-    let second = client(&server, &cache)
-        .project_page(&name("a"))
-        .await
-        .unwrap();
-    assert_eq!(second, first);
-    let requests = server.requests();
-    assert_eq!(requests.len(), 1);
-    assert!(requests[0].header("if-none-match").is_some());
-    assert_eq!(requests[0].status, Some(304));
-
-    // A changed page is downloaded again.
-    server.add_wheel(WheelBuilder::new("a", "2.0").build());
-    let third = client(&server, &cache)
-        .project_page(&name("a"))
-        .await
-        .unwrap();
-    assert_eq!(third.files.len(), 2);
+    insta::assert_snapshot!(message, @r#"package "missing" was not found in any of the indexes [FIRST]/simple, [SECOND]/simple"#);
 }
 
 /// Ten slow downloads through `max_connections` slots: the most in flight at the server.
