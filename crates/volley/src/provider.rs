@@ -14,11 +14,14 @@
 //! (`on_decision`); the install step cancels the downloads the final plan does not need.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use tokio::runtime::Handle;
 use volley_client::{IndexFile, ProjectPage, RegistryClient};
-use volley_packaging::{DistFilename, MarkerEnvironment, PackageName, TagPriority, Tags, Version};
+use volley_packaging::{
+    CoreMetadata, DistFilename, MarkerEnvironment, PackageName, TagPriority, Tags, Version,
+};
 use volley_resolver::{Candidate, CandidateMetadata, Provider, ProviderError};
 
 use crate::progress::ProgressReporter;
@@ -131,6 +134,9 @@ struct Inner {
     python_version: Version,
     reporter: Arc<ProgressReporter>,
     speculative_downloads: bool,
+    /// The dist-info directories of installed versions, whose metadata the resolver may ask
+    /// for when it keeps them (the index need not list them any more).
+    installed: HashMap<(PackageName, Version), PathBuf>,
     projects: Mutex<HashMap<PackageName, Arc<ProjectVersions>>>,
     prefetched: Mutex<HashSet<PackageName>>,
     downloads: Mutex<HashMap<(PackageName, Version), IndexFile>>,
@@ -145,9 +151,11 @@ impl IndexProvider {
         python_version: Version,
         reporter: Arc<ProgressReporter>,
         speculative_downloads: bool,
+        installed: HashMap<(PackageName, Version), PathBuf>,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
+                installed,
                 client,
                 runtime,
                 tags,
@@ -281,6 +289,9 @@ impl Provider for IndexProvider {
         name: &PackageName,
         version: &Version,
     ) -> Result<Arc<CandidateMetadata>, ProviderError> {
+        if let Some(dist_info) = self.inner.installed.get(&(name.clone(), version.clone())) {
+            return installed_metadata(dist_info);
+        }
         let project = self.inner.versions(name)?;
         let files = project
             .versions
@@ -327,4 +338,16 @@ impl Provider for IndexProvider {
             self.prefetch(name);
         }
     }
+}
+
+/// The dependencies of an installed distribution, from its `METADATA`.
+fn installed_metadata(dist_info: &Path) -> Result<Arc<CandidateMetadata>, ProviderError> {
+    let path = dist_info.join("METADATA");
+    let content = fs_err::read(&path).map_err(|error| ProviderError::new(error.to_string()))?;
+    let metadata = CoreMetadata::parse(&content)
+        .map_err(|error| ProviderError::new(format!("{}: {error}", path.display())))?;
+    Ok(Arc::new(CandidateMetadata {
+        requires_dist: metadata.requires_dist,
+        requires_python: metadata.requires_python,
+    }))
 }

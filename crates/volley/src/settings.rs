@@ -167,6 +167,22 @@ pub fn client_options(args: &IndexArgs, env: &Environment) -> Result<volley_clie
         connect_timeout: timeout,
         user_agent: format!("volley/{}", env!("CARGO_PKG_VERSION")),
         extra_root_certificates: env.ssl_cert_file.iter().cloned().collect(),
+        refresh: if args.refresh {
+            volley_client::Refresh::All
+        } else if args.refresh_package.is_empty() {
+            volley_client::Refresh::None
+        } else {
+            volley_client::Refresh::Packages(
+                args.refresh_package
+                    .iter()
+                    .map(|name| {
+                        name.parse()
+                            .with_context(|| format!("invalid package name \"{name}\""))
+                    })
+                    .collect::<Result<_>>()?,
+            )
+        },
+        offline: args.offline,
     })
 }
 

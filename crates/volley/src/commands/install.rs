@@ -42,20 +42,23 @@ pub async fn install(
     if request.requirements.is_empty() {
         bail!("no requirements given: name packages or pass -r FILE");
     }
-    let upgrade = if args.upgrade {
-        Upgrade::All
-    } else if !args.upgrade_package.is_empty() {
-        Upgrade::Packages(
-            args.upgrade_package
-                .iter()
-                .map(|name| {
-                    name.parse::<PackageName>()
-                        .with_context(|| format!("invalid package name \"{name}\""))
-                })
-                .collect::<Result<_>>()?,
-        )
-    } else {
+    // pip's `-U` upgrades what the user named (its default "only-if-needed" strategy leaves
+    // dependencies alone unless a requirement forces them).
+    let mut upgrade_names: std::collections::BTreeSet<PackageName> = args
+        .upgrade_package
+        .iter()
+        .map(|name| {
+            name.parse::<PackageName>()
+                .with_context(|| format!("invalid package name \"{name}\""))
+        })
+        .collect::<Result<_>>()?;
+    if args.upgrade {
+        upgrade_names.extend(request.requirements.iter().map(|r| r.name.clone()));
+    }
+    let upgrade = if upgrade_names.is_empty() {
         Upgrade::None
+    } else {
+        Upgrade::Packages(upgrade_names)
     };
     let mode = ResolveMode {
         use_installed: true,

@@ -118,6 +118,10 @@ pub async fn resolve(
         python_version.clone(),
         reporter.clone(),
         mode.speculative_downloads,
+        installed
+            .iter()
+            .map(|dist| ((dist.name.clone(), dist.version.clone()), dist.dist_info.clone()))
+            .collect(),
     );
     for requirement in &request.requirements {
         provider.prefetch(&requirement.name);
