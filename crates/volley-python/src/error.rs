@@ -4,7 +4,7 @@ use std::io;
 use std::path::PathBuf;
 use std::process::ExitStatus;
 
-use volley_packaging::TagsError;
+use volley_packaging::{MetadataError, TagsError};
 
 /// Finding, querying or inspecting an interpreter failed. Every variant names the path involved.
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +69,22 @@ pub enum PythonError {
         executable: PathBuf,
         source: TagsError,
     },
+    /// An installed distribution's metadata file does not parse.
+    #[error("invalid metadata in \"{}\": {source}", path.display())]
+    InvalidMetadata {
+        path: PathBuf,
+        source: MetadataError,
+    },
+    /// A requirement in an installed distribution's metadata (or `requires.txt`) does not parse.
+    #[error("invalid requirement \"{requirement}\" in \"{}\": {reason}", path.display())]
+    InvalidRequirement {
+        path: PathBuf,
+        requirement: String,
+        reason: String,
+    },
+    /// A `direct_url.json` that is not PEP 610's format.
+    #[error("invalid \"{}\": {reason}", path.display())]
+    InvalidDirectUrl { path: PathBuf, reason: String },
     /// An IO error from `fs_err`, whose message already names the path.
     #[error(transparent)]
     Io(#[from] io::Error),

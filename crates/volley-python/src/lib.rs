@@ -6,7 +6,10 @@
 //! which [`Interpreter::query`] runs once with an embedded script (`query_interpreter.py`). The
 //! answer, cached per interpreter path and modification time, holds everything later stages
 //! need: the PEP 508 marker environment, the PEP 425 tags (best first), and pip's install
-//! scheme. [`Interpreter::installed`] then lists the [`InstalledDist`]s in its site-packages.
+//! scheme. [`Interpreter::installed`] then lists the [`InstalledDist`]s in its site-packages,
+//! which read their own metadata as pip does: raw fields ([`MetadataFields`]), dependencies
+//! ([`Dependency`]), files, and where they came from ([`DirectUrl`], PEP 610). [`check`] says
+//! which dependencies are missing or conflicting, as `pip check` does.
 //!
 //! Traps of the domain:
 //! - Tags must be exactly pip's, or volley picks different wheels: the script mirrors
@@ -20,15 +23,23 @@
 //! - Libraries read no environment variables: the binary passes `$VIRTUAL_ENV`, `$CONDA_PREFIX`,
 //!   `$PATH` and the current directory in a [`DiscoveryEnv`].
 
+mod check;
+mod dependency;
+mod direct_url;
 mod discovery;
 mod error;
+mod fields;
 mod installed;
 mod interpreter;
 mod query;
 #[cfg(test)]
 mod testing;
 
+pub use check::{Problem, check};
+pub use dependency::Dependency;
+pub use direct_url::{DirectUrl, DirectUrlInfo};
 pub use discovery::{DiscoveryEnv, PythonRequest, find_python_executable};
 pub use error::PythonError;
+pub use fields::MetadataFields;
 pub use installed::{InstalledDist, InstalledFormat};
 pub use interpreter::{Interpreter, Scheme};

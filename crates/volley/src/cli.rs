@@ -44,6 +44,16 @@ pub enum Command {
     Install(InstallArgs),
     /// Resolve requirements and write them pinned, in pip-compile's style
     Compile(CompileArgs),
+    /// Uninstall packages, removing the files their RECORD lists
+    Uninstall(UninstallArgs),
+    /// Print the installed packages in requirements format
+    Freeze(FreezeArgs),
+    /// List the installed packages
+    List(ListArgs),
+    /// Show information about installed packages
+    Show(ShowArgs),
+    /// Verify that the installed packages have compatible dependencies
+    Check(CheckArgs),
     /// Inspect or clean volley's cache
     #[command(subcommand)]
     Cache(CacheCommand),
@@ -85,6 +95,18 @@ pub struct IndexArgs {
     /// Socket timeout in seconds [default: 15]
     #[arg(long, value_name = "SECONDS")]
     pub timeout: Option<f64>,
+
+    /// Revalidate every cached index page, even those still fresh
+    #[arg(long)]
+    pub refresh: bool,
+
+    /// Revalidate the cached index page of this package (may be repeated)
+    #[arg(long, value_name = "NAME")]
+    pub refresh_package: Vec<String>,
+
+    /// Use only the cache: no network request at all
+    #[arg(long)]
+    pub offline: bool,
 }
 
 /// What may be chosen.
@@ -186,6 +208,101 @@ pub struct CompileArgs {
 
     #[command(flatten)]
     pub resolve: ResolveArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct UninstallArgs {
+    /// Packages to uninstall (names, or requirements such as `pkg==1.0`)
+    #[arg(value_name = "PACKAGE")]
+    pub packages: Vec<String>,
+
+    /// Uninstall the packages named in the given requirements file (may be repeated)
+    #[arg(long, short = 'r', value_name = "FILE")]
+    pub requirement: Vec<PathBuf>,
+
+    /// Do not ask for confirmation
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+
+    #[command(flatten)]
+    pub python: PythonArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct FreezeArgs {
+    /// Also print pip, and on Python < 3.12 setuptools, wheel and distribute (hidden by
+    /// default, as pip does)
+    #[arg(long)]
+    pub all: bool,
+
+    /// Leave this package out (may be repeated)
+    #[arg(long, value_name = "PACKAGE")]
+    pub exclude: Vec<String>,
+
+    /// Leave editable installs out
+    #[arg(long)]
+    pub exclude_editable: bool,
+
+    #[command(flatten)]
+    pub python: PythonArgs,
+}
+
+/// `volley list --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ListFormat {
+    Columns,
+    Freeze,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ListFormat::Columns)]
+    pub format: ListFormat,
+
+    /// Leave this package out (may be repeated)
+    #[arg(long, value_name = "PACKAGE")]
+    pub exclude: Vec<String>,
+
+    /// List only the packages that no other listed package depends on
+    #[arg(long)]
+    pub not_required: bool,
+
+    /// List only editable installs
+    #[arg(long, short = 'e')]
+    pub editable: bool,
+
+    /// Leave editable installs out
+    #[arg(long, overrides_with = "include_editable")]
+    pub exclude_editable: bool,
+
+    /// List editable installs too (the default)
+    #[arg(long, overrides_with = "exclude_editable")]
+    pub include_editable: bool,
+
+    #[command(flatten)]
+    pub python: PythonArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// Installed packages to show
+    #[arg(value_name = "PACKAGE", required = true)]
+    pub packages: Vec<String>,
+
+    /// List the files of each package (from its RECORD)
+    #[arg(long, short = 'f')]
+    pub files: bool,
+
+    #[command(flatten)]
+    pub python: PythonArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub python: PythonArgs,
 }
 
 #[derive(Debug, Subcommand)]

@@ -77,6 +77,11 @@ async fn run(cli: Cli, printer: Printer) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Install(args) => commands::install(args, &cli.global, &env, printer).await,
         Command::Compile(args) => commands::compile(args, &cli.global, &env, printer).await,
+        Command::Uninstall(args) => commands::uninstall(args, &cli.global, &env, printer),
+        Command::Freeze(args) => commands::freeze(args, &cli.global, &env, printer),
+        Command::List(args) => commands::list(args, &cli.global, &env, printer),
+        Command::Show(args) => commands::show(args, &cli.global, &env, printer),
+        Command::Check(args) => commands::check(args, &cli.global, &env, printer),
         Command::Cache(command) => commands::cache(command, &cli.global, &env, printer),
     }
 }

@@ -61,6 +61,21 @@ impl Printer {
         print!("{text}");
     }
 
+    /// Asks `question` on stderr (even with `-q`) and reads one line from stdin, terminal or
+    /// not; `None` when stdin is closed.
+    pub fn prompt(&self, question: &str) -> std::io::Result<Option<String>> {
+        use std::io::Write;
+        eprint!("{question}");
+        std::io::stderr().flush()?;
+        let mut answer = String::new();
+        if std::io::stdin().read_line(&mut answer)? == 0 {
+            // Finish the prompt's line.
+            eprintln!();
+            return Ok(None);
+        }
+        Ok(Some(answer))
+    }
+
     /// An error with its chain of causes and, for errors volley knows, a hint.
     pub fn error(&self, error: &anyhow::Error) {
         eprintln!("error: {error}");

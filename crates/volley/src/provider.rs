@@ -121,6 +121,16 @@ impl ProjectVersions {
     }
 }
 
+/// What the provider needs to know of the target environment.
+pub struct Target {
+    pub tags: Tags,
+    pub markers: MarkerEnvironment,
+    /// The interpreter's full version, for Requires-Python.
+    pub python_version: Version,
+    /// The dist-info directories of installed versions.
+    pub installed: HashMap<(PackageName, Version), PathBuf>,
+}
+
 /// Answers the resolver from the registry client; prefetches ahead of it.
 pub struct IndexProvider {
     inner: Arc<Inner>,
@@ -146,21 +156,18 @@ impl IndexProvider {
     pub fn new(
         client: RegistryClient,
         runtime: Handle,
-        tags: Tags,
-        markers: MarkerEnvironment,
-        python_version: Version,
+        target: Target,
         reporter: Arc<ProgressReporter>,
         speculative_downloads: bool,
-        installed: HashMap<(PackageName, Version), PathBuf>,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
-                installed,
                 client,
                 runtime,
-                tags,
-                markers,
-                python_version,
+                tags: target.tags,
+                markers: target.markers,
+                python_version: target.python_version,
+                installed: target.installed,
                 reporter,
                 speculative_downloads,
                 projects: Mutex::default(),

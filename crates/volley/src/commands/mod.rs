@@ -2,18 +2,32 @@
 //! settings through `settings.rs`, calls the libraries and renders the result.
 
 mod cache;
+mod check;
 mod compile;
+mod environment;
+mod freeze;
 mod install;
+mod list;
 mod request;
 mod resolve;
+mod show;
+mod uninstall;
 
 pub use cache::cache;
+pub use check::check;
 pub use compile::compile;
+pub use freeze::freeze;
 pub use install::install;
+pub use list::list;
+pub use show::show;
+pub use uninstall::uninstall;
 
 /// A hint for errors volley knows how to help with.
 pub fn hint_for(error: &anyhow::Error) -> Option<String> {
     for cause in error.chain() {
+        if let Some(refusal) = cause.downcast_ref::<uninstall::UninstallRefusal>() {
+            return Some(refusal.hint());
+        }
         if let Some(volley_python::PythonError::NotFound { .. }) =
             cause.downcast_ref::<volley_python::PythonError>()
         {

@@ -14,7 +14,7 @@ use crate::cli::{GlobalArgs, IndexArgs, PythonArgs, ResolveArgs};
 use crate::commands::request::Request;
 use crate::printer::Printer;
 use crate::progress::ProgressReporter;
-use crate::provider::IndexProvider;
+use crate::provider::{IndexProvider, Target};
 use crate::settings::{self, CacheSettings, Environment};
 
 /// How the resolution treats what is installed.
@@ -110,18 +110,26 @@ pub async fn resolve(
             interpreter.python_full_version
         )
     })?;
+    let target = Target {
+        tags: interpreter.tags.clone(),
+        markers: interpreter.markers.clone(),
+        python_version: python_version.clone(),
+        installed: installed
+            .iter()
+            .map(|dist| {
+                (
+                    (dist.name.clone(), dist.version.clone()),
+                    dist.dist_info.clone(),
+                )
+            })
+            .collect(),
+    };
     let provider = IndexProvider::new(
         client.clone(),
         tokio::runtime::Handle::current(),
-        interpreter.tags.clone(),
-        interpreter.markers.clone(),
-        python_version.clone(),
+        target,
         reporter.clone(),
         mode.speculative_downloads,
-        installed
-            .iter()
-            .map(|dist| ((dist.name.clone(), dist.version.clone()), dist.dist_info.clone()))
-            .collect(),
     );
     for requirement in &request.requirements {
         provider.prefetch(&requirement.name);

@@ -3,6 +3,7 @@
 
 mod common;
 mod compile;
+mod environment;
 mod install;
 mod pipeline;
 mod resolve;

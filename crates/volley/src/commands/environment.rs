@@ -1,0 +1,104 @@
+//! What the commands that read or change an environment without resolving (`uninstall`,
+//! `freeze`, `list`, `show`, `check`) share: the target environment, selected exactly as
+//! `install` selects it, and pip's view of what is installed in it.
+//!
+//! pip's view, which these commands copy:
+//! - one distribution per normalized name, the first found (pip 23.2 walks `sys.path`; volley
+//!   walks the interpreter's purelib then platlib, which is the same list in a virtual
+//!   environment; outside one, pip also sees the user site-packages);
+//! - `python`, `wsgiref` and `argparse` are never listed (pip's `stdlib_pkgs`: old
+//!   interpreters carried metadata for them);
+//! - an unreadable `direct_url.json` is warned about and ignored.
+
+use std::collections::HashSet;
+
+use anyhow::{Context, Result};
+use volley_packaging::PackageName;
+use volley_python::{DirectUrl, InstalledDist, Interpreter};
+
+use crate::cli::{GlobalArgs, PythonArgs};
+use crate::printer::Printer;
+use crate::settings::{self, CacheSettings, Environment};
+
+/// Names pip never lists (`pip._internal.utils.compat.stdlib_pkgs`).
+const STDLIB_PACKAGES: [&str; 3] = ["python", "wsgiref", "argparse"];
+
+/// The selected interpreter and what is installed in it.
+pub struct Target {
+    pub interpreter: Interpreter,
+    /// One distribution per normalized name, in site-packages order.
+    pub installed: Vec<InstalledDist>,
+}
+
+impl Target {
+    /// Finds the interpreter as `install` does (`--python`, `--system`, `$VIRTUAL_ENV`,
+    /// `.venv`) and lists its distributions.
+    pub fn find(
+        python: &PythonArgs,
+        global: &GlobalArgs,
+        env: &Environment,
+        printer: &Printer,
+    ) -> Result<Self> {
+        let cache = CacheSettings::resolve(global, env)?.open()?;
+        let interpreter = Interpreter::find(
+            &settings::python_request(python, env),
+            &env.discovery(),
+            Some(&cache),
+        )?;
+        printer.verbose(format!(
+            "using Python {} at {}",
+            interpreter.python_full_version,
+            interpreter.sys_executable.display()
+        ));
+        let mut seen = HashSet::new();
+        let installed = interpreter
+            .installed()?
+            .into_iter()
+            .filter(|dist| seen.insert(dist.name.clone()))
+            .collect();
+        Ok(Self {
+            interpreter,
+            installed,
+        })
+    }
+
+    /// The distribution named `name` (normalized), if installed.
+    pub fn get(&self, name: &PackageName) -> Option<&InstalledDist> {
+        self.installed.iter().find(|dist| &dist.name == name)
+    }
+}
+
+/// Whether pip leaves `name` out of every listing.
+pub fn is_stdlib_package(name: &PackageName) -> bool {
+    STDLIB_PACKAGES.contains(&name.as_ref())
+}
+
+/// `--exclude` values as normalized names.
+pub fn package_names(names: &[String]) -> Result<HashSet<PackageName>> {
+    names
+        .iter()
+        .map(|name| {
+            name.parse::<PackageName>()
+                .with_context(|| format!("invalid package name \"{name}\""))
+        })
+        .collect()
+}
+
+/// The distribution's `direct_url.json`; a broken one is warned about and ignored, as pip does.
+pub fn direct_url(dist: &InstalledDist, printer: &Printer) -> Option<DirectUrl> {
+    match dist.read_direct_url() {
+        Ok(direct_url) => direct_url,
+        Err(error) => {
+            printer.warn(format!(
+                "ignoring the direct_url.json of {}: {error}",
+                dist.name
+            ));
+            None
+        }
+    }
+}
+
+/// `--exclude`-style filter of a listing: pip's hidden names plus `excluded`.
+pub fn is_listed(dist: &InstalledDist, excluded: &HashSet<PackageName>) -> bool {
+    !is_stdlib_package(&dist.name) && !excluded.contains(&dist.name)
+}
