@@ -2,11 +2,14 @@
 //!
 //! Install errors name the wheel file (its filename, not its whole path: the path is the cache's
 //! business) and the archive entry at fault, so that a user can tell which of forty wheels was
-//! broken and how. Uninstall errors name the `.dist-info` directory.
+//! broken and how. Uninstall errors name the `.dist-info` directory. Errors about an unpacked
+//! wheel in the cache are [`InstallError::CorruptUnpacked`], so that the caller knows to unpack
+//! the wheel again.
 
 use std::io;
 use std::path::PathBuf;
 
+use volley_cache::CacheError;
 use volley_packaging::WheelFilenameError;
 
 #[derive(Debug, thiserror::Error)]
@@ -145,4 +148,37 @@ pub enum InstallError {
         dist_info: PathBuf,
         source: io::Error,
     },
+    #[error("wheel {wheel}: {source}")]
+    Cache { wheel: String, source: CacheError },
+    #[error(
+        "unpacked wheel \"{}\" is incomplete or was modified: {reason}",
+        dir.display()
+    )]
+    CorruptUnpacked { dir: PathBuf, reason: String },
+    #[error("wheel {wheel}: cannot install \"{}\": {reason}", path.display())]
+    PathInTheWay {
+        wheel: String,
+        path: PathBuf,
+        reason: &'static str,
+    },
+    #[error("cannot lock the environment through \"{}\": {source}", path.display())]
+    Lock { path: PathBuf, source: CacheError },
+    #[error(
+        "\"{}\" exists: another install is running, or an interrupted one must be rolled back first",
+        dir.display()
+    )]
+    TransactionInProgress { dir: PathBuf },
+    #[error("cannot prepare the install in \"{}\": {source}", dir.display())]
+    Stage { dir: PathBuf, source: io::Error },
+    #[error("cannot move the new files into the environment (it was rolled back): {source}")]
+    Commit { source: io::Error },
+    #[error(
+        "cannot roll back the interrupted install recorded in \"{}\": {reason}",
+        dir.display()
+    )]
+    Recovery { dir: PathBuf, reason: String },
+    #[error("cannot compile bytecode with \"{}\": {reason}", python.display())]
+    Compile { python: PathBuf, reason: String },
+    #[error("invalid link mode \"{value}\" (expected clone, hardlink, copy or symlink)")]
+    UnknownLinkMode { value: String },
 }

@@ -7,6 +7,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::path::normalize;
+
 /// The directories of one environment that wheels install into.
 ///
 /// Paths should be absolute; relative ones are taken relative to the current directory.
@@ -42,14 +44,15 @@ impl Layout {
         ]
     }
 
-    /// The layout with every path made absolute (lexically, symlinks are kept).
+    /// The layout with every path made absolute and normalized (lexically, symlinks are kept).
     pub(crate) fn absolute(&self) -> std::io::Result<Self> {
+        let absolute = |path: &Path| std::path::absolute(path).map(|path| normalize(&path));
         Ok(Self {
-            purelib: std::path::absolute(&self.purelib)?,
-            platlib: std::path::absolute(&self.platlib)?,
-            scripts: std::path::absolute(&self.scripts)?,
-            data: std::path::absolute(&self.data)?,
-            headers: std::path::absolute(&self.headers)?,
+            purelib: absolute(&self.purelib)?,
+            platlib: absolute(&self.platlib)?,
+            scripts: absolute(&self.scripts)?,
+            data: absolute(&self.data)?,
+            headers: absolute(&self.headers)?,
             python_executable: self.python_executable.clone(),
             python_version: self.python_version,
         })

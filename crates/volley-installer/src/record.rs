@@ -127,6 +127,11 @@ fn parse_csv(content: &str) -> Result<Vec<(usize, Vec<String>)>, RecordSyntaxErr
 /// pip does, one `\n`-terminated line each.
 pub(crate) fn write_record(rows: &mut [(String, String, String)]) -> String {
     rows.sort();
+    write_rows(rows)
+}
+
+/// Writes rows as CSV in the order given, one `\n`-terminated line each.
+pub(crate) fn write_rows(rows: &[(String, String, String)]) -> String {
     let mut out = String::new();
     for (path, hash, size) in rows.iter() {
         out.push_str(&csv_field(path));

@@ -1,16 +1,15 @@
-//! Staging and committing: files are written to a scratch directory next to the environment
-//! first, and moved into place only when every one of them has been written and checked.
+//! Scratch space and parallel work for the installer.
 //!
-//! The scratch directory is a hidden temporary directory beside the target site-packages (in
-//! its parent, or in it when the parent is not writable), so that moving a file into place is a
-//! rename on the same filesystem; a rename that crosses filesystems (a scripts directory on
-//! another mount) falls back to a copy. [`commit`] moves files one by one, keeping any file it
-//! replaces as a backup; if a move fails it undoes everything it did (removes what it moved in,
-//! restores the backups, removes the directories it created), so the environment is as before.
-//! The scratch directory is removed when the [`Staging`] is dropped.
+//! [`Staging`] is a hidden temporary directory beside a target directory (in its parent, or in
+//! it when the parent is not writable), so that moving a file from it into place is a rename on
+//! the same filesystem; [`move_file`] falls back to copy-and-delete across filesystems. Uninstall
+//! moves files aside into one, and [`install_wheel`](crate::install_wheel) unpacks into one.
+//! [`for_each_parallel`] is the installer's thread pool: scoped threads over a shared queue.
 
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 use tempfile::TempDir;
 
@@ -50,130 +49,60 @@ impl Staging {
         }))
     }
 
+    /// The scratch directory.
+    pub(crate) fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
     /// A fresh path in the scratch directory.
     pub(crate) fn next_path(&mut self) -> PathBuf {
         self.next += 1;
         self.dir.path().join(self.next.to_string())
     }
-
-    /// Creates a fresh file, executable (mode `0o777` less the umask) or not (`0o666` less the
-    /// umask), as an extracted or generated file should be.
-    pub(crate) fn create_file(&mut self, executable: bool) -> io::Result<(PathBuf, fs_err::File)> {
-        let path = self.next_path();
-        let mut options = fs_err::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        {
-            use fs_err::os::unix::fs::OpenOptionsExt;
-            options.mode(if executable { 0o777 } else { 0o666 });
-        }
-        #[cfg(not(unix))]
-        let _ = executable;
-        let file = options.open(&path)?;
-        Ok((path, file))
-    }
-
-    /// Writes a whole file.
-    pub(crate) fn write_file(&mut self, content: &[u8], executable: bool) -> io::Result<PathBuf> {
-        use std::io::Write;
-        let (path, mut file) = self.create_file(executable)?;
-        file.write_all(content)?;
-        Ok(path)
-    }
 }
 
-/// Moves `(staged, destination)` pairs into place, in order; on failure undoes every move and
-/// returns the error.
-pub(crate) fn commit(staging: &mut Staging, moves: &[(PathBuf, PathBuf)]) -> io::Result<()> {
-    let mut journal = Journal::default();
-    for (staged, destination) in moves {
-        if let Err(error) = journal.place(staging, staged, destination) {
-            journal.undo();
-            return Err(error);
+/// Runs `work` on every item on up to `threads` threads (a shared queue, so that slow items do
+/// not hold up the rest); stops handing out items at the first error, which it returns.
+pub(crate) fn for_each_parallel<T: Sync, E: Send>(
+    items: &[T],
+    threads: usize,
+    work: impl Fn(&T) -> Result<(), E> + Sync,
+) -> Result<(), E> {
+    let threads = threads.clamp(1, items.len().max(1));
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let first_error = Mutex::new(None);
+    let run = || {
+        while !failed.load(Ordering::Relaxed) {
+            let Some(item) = items.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                break;
+            };
+            if let Err(error) = work(item) {
+                failed.store(true, Ordering::Relaxed);
+                first_error
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .get_or_insert(error);
+                break;
+            }
         }
+    };
+    if threads == 1 {
+        run();
+    } else {
+        std::thread::scope(|scope| {
+            for _ in 1..threads {
+                scope.spawn(run);
+            }
+            run();
+        });
     }
-    Ok(())
-}
-
-/// What [`commit`] did so far, to undo it.
-#[derive(Debug, Default)]
-struct Journal {
-    created_dirs: Vec<PathBuf>,
-    /// Destinations moved into place, with the backup of the file they replaced.
-    placed: Vec<(PathBuf, Option<PathBuf>)>,
-}
-
-impl Journal {
-    fn place(
-        &mut self,
-        staging: &mut Staging,
-        staged: &Path,
-        destination: &Path,
-    ) -> io::Result<()> {
-        if let Some(parent) = destination.parent() {
-            self.create_dirs(parent)?;
-        }
-        let backup = match fs_err::symlink_metadata(destination) {
-            Ok(metadata) if metadata.is_dir() => {
-                return Err(io::Error::new(
-                    io::ErrorKind::AlreadyExists,
-                    format!(
-                        "cannot install file \"{}\": a directory is in the way",
-                        destination.display()
-                    ),
-                ));
-            }
-            Ok(_) => {
-                let backup = staging.next_path();
-                move_file(destination, &backup)?;
-                Some(backup)
-            }
-            Err(error) if error.kind() == io::ErrorKind::NotFound => None,
-            Err(error) => return Err(error),
-        };
-        if let Err(error) = move_file(staged, destination) {
-            if let Some(backup) = &backup {
-                let _ = move_file(backup, destination);
-            }
-            return Err(error);
-        }
-        self.placed.push((destination.to_path_buf(), backup));
-        Ok(())
-    }
-
-    /// `create_dir_all`, remembering which directories it created.
-    fn create_dirs(&mut self, directory: &Path) -> io::Result<()> {
-        let missing: Vec<&Path> = directory
-            .ancestors()
-            .take_while(|path| !path.as_os_str().is_empty() && !path.is_dir())
-            .collect();
-        for path in missing.into_iter().rev() {
-            match fs_err::create_dir(path) {
-                Ok(()) => self.created_dirs.push(path.to_path_buf()),
-                Err(error) if error.kind() == io::ErrorKind::AlreadyExists && path.is_dir() => {}
-                Err(error) => return Err(error),
-            }
-        }
-        Ok(())
-    }
-
-    /// Best effort: the error that made us undo is the one to report.
-    fn undo(self) {
-        for (destination, backup) in self.placed.into_iter().rev() {
-            if let Err(error) = fs_err::remove_file(&destination) {
-                tracing::warn!("rolling back: {error}");
-            }
-            if let Some(backup) = backup
-                && let Err(error) = move_file(&backup, &destination)
-            {
-                tracing::warn!("rolling back: {error}");
-            }
-        }
-        for directory in self.created_dirs.into_iter().rev() {
-            if let Err(error) = fs_err::remove_dir(&directory) {
-                tracing::warn!("rolling back: {error}");
-            }
-        }
+    match first_error
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner)
+    {
+        Some(error) => Err(error),
+        None => Ok(()),
     }
 }
 
@@ -193,43 +122,39 @@ mod tests {
     use super::*;
 
     #[test]
-    fn commit_moves_and_rollback_restores() {
+    fn scratch_directory_beside_the_target() {
         let root = tempfile::tempdir().unwrap();
         let target = root.path().join("site");
         fs_err::create_dir(&target).unwrap();
-        fs_err::write(target.join("existing.txt"), "old").unwrap();
         let mut staging = Staging::new(&target, ".volley-test-").unwrap();
-        assert_eq!(staging.dir.path().parent(), Some(root.path()));
+        assert_eq!(staging.path().parent(), Some(root.path()));
+        assert_ne!(staging.next_path(), staging.next_path());
+        let missing = root.path().join("a/b/site");
+        let staging = Staging::new(&missing, ".volley-test-").unwrap();
+        assert_eq!(staging.path().parent(), Some(root.path()));
+    }
 
-        let new = staging.write_file(b"new", false).unwrap();
-        let nested = staging.write_file(b"nested", true).unwrap();
-        // A directory where a file should go makes the third move fail.
-        fs_err::create_dir_all(target.join("blocked")).unwrap();
-        let blocked = staging.write_file(b"x", false).unwrap();
-        let moves = vec![
-            (new, target.join("existing.txt")),
-            (nested, target.join("a/b/nested.txt")),
-            (blocked, target.join("blocked")),
-        ];
-        let error = commit(&mut staging, &moves).unwrap_err();
-        assert!(error.to_string().contains("a directory is in the way"));
-        assert_eq!(
-            fs_err::read_to_string(target.join("existing.txt")).unwrap(),
-            "old"
-        );
-        assert!(!target.join("a").exists());
+    #[test]
+    fn parallel_work_visits_everything_and_stops_at_an_error() {
+        let items: Vec<usize> = (0..100).collect();
+        let seen = Mutex::new(Vec::new());
+        for_each_parallel(&items, 4, |item| {
+            seen.lock().unwrap().push(*item);
+            Ok::<(), String>(())
+        })
+        .unwrap();
+        let mut seen = seen.into_inner().unwrap();
+        seen.sort_unstable();
+        assert_eq!(seen, items);
 
-        let ok = staging.write_file(b"ok", true).unwrap();
-        commit(&mut staging, &[(ok, target.join("c/ok"))]).unwrap();
-        assert_eq!(fs_err::read_to_string(target.join("c/ok")).unwrap(), "ok");
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = fs_err::metadata(target.join("c/ok"))
-                .unwrap()
-                .permissions()
-                .mode();
-            assert_ne!(mode & 0o100, 0);
-        }
+        let error = for_each_parallel(&items, 3, |item| {
+            if *item == 50 {
+                Err(format!("item {item}"))
+            } else {
+                Ok(())
+            }
+        });
+        assert_eq!(error, Err("item 50".to_string()));
+        assert_eq!(for_each_parallel(&[] as &[usize], 8, |_| Err(())), Ok(()));
     }
 }

@@ -11,10 +11,13 @@
 //!   refuses paths outside the environment the same way);
 //! - without RECORD there is no safe way to know what to remove: refuse.
 //!
-//! Files are first moved into a scratch directory, so that a failure part-way puts them all
-//! back; then directories left empty are removed, up to (not including) the scheme roots.
+//! [`uninstall`] first moves the files into a scratch directory, so that a failure part-way puts
+//! them all back; then directories left empty are removed, up to (not including) the scheme
+//! roots. The installer removes replaced versions with the same [`Removal`] plan, inside its
+//! transaction (moved into its backup directory, restored if the install fails).
 
 use std::collections::{BTreeSet, HashMap};
+use std::ffi::OsString;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -41,69 +44,16 @@ pub fn uninstall(dist_info: &Path, layout: &Layout) -> Result<UninstallSummary, 
         source,
     };
     let layout = layout.absolute().map_err(io_error)?;
-    let absolute = normalize(&std::path::absolute(dist_info).map_err(io_error)?);
-    let lib_dir = absolute.parent().unwrap_or(&absolute).to_path_buf();
-
-    let record = match fs_err::read_to_string(absolute.join("RECORD")) {
-        Ok(record) => record,
-        Err(error) if error.kind() == io::ErrorKind::NotFound => {
-            return Err(InstallError::NoRecord {
-                dist_info: dist_info.to_path_buf(),
-            });
-        }
-        Err(error) => return Err(io_error(error)),
-    };
-    let rows = parse_record(&record).map_err(|error| InstallError::InvalidInstalledRecord {
-        dist_info: dist_info.to_path_buf(),
-        line: error.line,
-        reason: error.reason,
-    })?;
-
-    let mut candidates: BTreeSet<PathBuf> = BTreeSet::new();
-    let mut bytecode = Bytecode::default();
-    for row in &rows {
-        let path = normalize(&lib_dir.join(&row.path));
-        if path.extension().is_some_and(|extension| extension == "py") {
-            candidates.extend(bytecode.files_of(&path));
-        }
-        candidates.insert(path);
-    }
-    candidates.extend(entry_point_scripts(&absolute, &layout));
-
-    let mut roots: Vec<PathBuf> = layout.roots().iter().map(|root| normalize(root)).collect();
-    roots.push(lib_dir.clone());
-
-    let mut summary = UninstallSummary::default();
-    let mut files = Vec::new();
-    let mut directories = BTreeSet::new();
-    for path in candidates {
-        let Ok(metadata) = fs_err::symlink_metadata(&path) else {
-            continue;
-        };
-        if !roots.iter().any(|root| is_within(root, &path)) {
-            tracing::warn!(
-                "not removing \"{}\": it is outside the environment",
-                path.display()
-            );
-            summary.outside_environment.push(path);
-        } else if metadata.is_dir() {
-            directories.insert(path);
-        } else {
-            if let Some(parent) = path.parent() {
-                directories.insert(parent.to_path_buf());
-            }
-            files.push(path);
-        }
-    }
+    let removal = Removal::plan(dist_info, &layout)?;
 
     // Move everything aside first, so that a failure can put it all back.
-    let mut stash = Staging::new(&lib_dir, ".volley-uninstall-").map_err(io_error)?;
-    let mut moved: Vec<(PathBuf, PathBuf)> = Vec::with_capacity(files.len());
-    for path in files {
+    let mut stash = Staging::new(&removal.lib_dir, ".volley-uninstall-").map_err(io_error)?;
+    let mut moved: Vec<(&Path, PathBuf)> = Vec::with_capacity(removal.files.len());
+    for path in &removal.files {
         let aside = stash.next_path();
-        if let Err(error) = move_file(&path, &aside) {
+        if let Err(error) = move_file(path, &aside) {
             for (original, aside) in moved.into_iter().rev() {
-                if let Err(error) = move_file(&aside, &original) {
+                if let Err(error) = move_file(&aside, original) {
                     tracing::warn!("restoring after a failed uninstall: {error}");
                 }
             }
@@ -111,17 +61,130 @@ pub fn uninstall(dist_info: &Path, layout: &Layout) -> Result<UninstallSummary, 
         }
         moved.push((path, aside));
     }
-    summary.files_removed = moved.len();
     drop(stash);
 
-    summary.dirs_removed = remove_empty_directories(directories, &roots);
+    let summary = removal.finish();
     tracing::debug!(
         "uninstalled {}: {} files, {} directories",
-        absolute.display(),
+        dist_info.display(),
         summary.files_removed,
         summary.dirs_removed
     );
     Ok(summary)
+}
+
+/// What removing one distribution takes: its files (to move away) and the directories that may
+/// be left empty.
+#[derive(Debug)]
+pub(crate) struct Removal {
+    /// The directory that holds the `.dist-info`.
+    lib_dir: PathBuf,
+    /// Absolute, normalized, existing, inside the environment.
+    pub(crate) files: Vec<PathBuf>,
+    directories: BTreeSet<PathBuf>,
+    outside_environment: Vec<PathBuf>,
+    roots: Vec<PathBuf>,
+}
+
+impl Removal {
+    /// Reads `RECORD` and finds what to remove, without changing anything. `layout` is absolute.
+    pub(crate) fn plan(dist_info: &Path, layout: &Layout) -> Result<Self, InstallError> {
+        let io_error = |source: io::Error| InstallError::UninstallIo {
+            dist_info: dist_info.to_path_buf(),
+            source,
+        };
+        let absolute = normalize(&std::path::absolute(dist_info).map_err(io_error)?);
+        let lib_dir = absolute.parent().unwrap_or(&absolute).to_path_buf();
+
+        let record = match fs_err::read_to_string(absolute.join("RECORD")) {
+            Ok(record) => record,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => {
+                return Err(InstallError::NoRecord {
+                    dist_info: dist_info.to_path_buf(),
+                });
+            }
+            Err(error) => return Err(io_error(error)),
+        };
+        let rows = parse_record(&record).map_err(|error| InstallError::InvalidInstalledRecord {
+            dist_info: dist_info.to_path_buf(),
+            line: error.line,
+            reason: error.reason,
+        })?;
+
+        let mut candidates: BTreeSet<PathBuf> = BTreeSet::new();
+        let mut bytecode = Bytecode::default();
+        for row in &rows {
+            let path = normalize(&lib_dir.join(&row.path));
+            if path.extension().is_some_and(|extension| extension == "py") {
+                candidates.extend(bytecode.files_of(&path));
+            }
+            candidates.insert(path);
+        }
+        candidates.extend(entry_point_scripts(&absolute, layout));
+
+        let mut roots: Vec<PathBuf> = layout.roots().iter().map(|root| normalize(root)).collect();
+        roots.push(lib_dir.clone());
+
+        let mut removal = Self {
+            lib_dir,
+            files: Vec::new(),
+            directories: BTreeSet::new(),
+            outside_environment: Vec::new(),
+            roots,
+        };
+        // One listing per directory rather than a `stat` per candidate (three per `.py` file).
+        let mut listings: HashMap<PathBuf, HashMap<OsString, bool>> = HashMap::new();
+        for path in candidates {
+            let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+                continue;
+            };
+            let listing = listings
+                .entry(parent.to_path_buf())
+                .or_insert_with(|| list_directory(parent));
+            let Some(&is_dir) = listing.get(name) else {
+                continue;
+            };
+            if !removal.roots.iter().any(|root| is_within(root, &path)) {
+                tracing::warn!(
+                    "not removing \"{}\": it is outside the environment",
+                    path.display()
+                );
+                removal.outside_environment.push(path);
+            } else if is_dir {
+                removal.directories.insert(path);
+            } else {
+                if let Some(parent) = path.parent() {
+                    removal.directories.insert(parent.to_path_buf());
+                }
+                removal.files.push(path);
+            }
+        }
+        Ok(removal)
+    }
+
+    /// After the files are gone: removes the directories left empty, and says what was done.
+    pub(crate) fn finish(self) -> UninstallSummary {
+        UninstallSummary {
+            files_removed: self.files.len(),
+            dirs_removed: remove_empty_directories(self.directories, &self.roots),
+            outside_environment: self.outside_environment,
+        }
+    }
+}
+
+/// The entries of `directory` (none if it cannot be read), each with whether it is a directory
+/// (a symlink is not).
+fn list_directory(directory: &Path) -> HashMap<OsString, bool> {
+    let Ok(entries) = fs_err::read_dir(directory) else {
+        return HashMap::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .map(|entry| {
+            let is_dir = entry.file_type().is_ok_and(|kind| kind.is_dir());
+            (entry.file_name(), is_dir)
+        })
+        .collect()
 }
 
 /// The scripts pip removes for a distribution's entry points (usually also in RECORD).

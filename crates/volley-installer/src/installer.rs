@@ -1,0 +1,734 @@
+//! Installing many unpacked wheels, and removing the versions they replace, as one transaction
+//! under the environment's lock: [`Installer::execute`].
+//!
+//! The steps, in order; nothing in the environment changes before step 5:
+//! 1. take the environment lock (a second volley on the same environment waits), and roll back
+//!    an install that a killed process left unfinished ([`recover`]);
+//! 2. plan: where every file goes (`placement`), what the replaced versions own (`uninstall`),
+//!    what is in the way (a directory where a file must go is an error; an existing file is
+//!    backed up and replaced, as pip overwrites it), which directories must be created;
+//! 3. stage, on `threads` threads: link or copy every file from the cache into the transaction's
+//!    staging directory (the link mode is decided on the first file), write the fresh files;
+//! 4. compile bytecode of the staged `.py` files, if asked, then write each `RECORD`;
+//! 5. commit (`transaction`): create directories, move replaced files into the backup
+//!    directory, rename staged files into place; a failure or a kill rolls all of it back;
+//! 6. remove the directories that the removed versions left empty.
+
+use std::collections::{HashMap, HashSet};
+use std::ffi::OsString;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use volley_cache::LockedFile;
+use volley_packaging::PackageName;
+
+use crate::InstallError;
+use crate::bytecode::{CompileJob, CompileOptions, Compiled, compile};
+use crate::install::InstalledWheel;
+use crate::layout::Layout;
+use crate::link::{LinkMode, first_link, link_with};
+use crate::path::normalize;
+use crate::placement::{Placement, Recording, Source, place};
+use crate::record::write_record;
+use crate::staging::for_each_parallel;
+use crate::transaction::{self, CommitHook, Operation, Transaction};
+use crate::uninstall::{Removal, UninstallSummary};
+use crate::unpack::UnpackedWheel;
+
+/// What one [`Installer::execute`] does to an environment.
+#[derive(Debug, Clone, Default)]
+pub struct InstallPlan {
+    pub install: Vec<PlannedInstall>,
+    /// `.dist-info` directories of the distributions to remove: versions being replaced, or
+    /// removed outright.
+    pub remove: Vec<PathBuf>,
+}
+
+/// One wheel to install, and how to record it.
+#[derive(Debug, Clone)]
+pub struct PlannedInstall {
+    pub wheel: UnpackedWheel,
+    /// Write `REQUESTED`: the user asked for this distribution, it is not only a dependency.
+    pub requested: bool,
+    /// The JSON of `direct_url.json` (PEP 610), for URL and path installs.
+    pub direct_url: Option<String>,
+}
+
+/// How an [`Installer`] works.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstallerOptions {
+    pub link_mode: LinkMode,
+    /// Threads that link files (at least one is used).
+    pub threads: usize,
+    /// Written to each `INSTALLER` file, e.g. `volley`.
+    pub installer_name: String,
+    /// Compile bytecode of the installed `.py` files.
+    pub compile: Option<CompileOptions>,
+    /// The environment's lock file, e.g. `<sys.prefix>/.lock`; created if missing.
+    pub lock_path: PathBuf,
+}
+
+/// Progress of an install, for the binary to show. Called from the installer's threads.
+pub trait InstallReporter: Send + Sync {
+    /// Staging begins, for `total` wheels.
+    fn on_install_start(&self, _total: usize) {}
+    /// Every file of this distribution is staged (the commit follows when all are).
+    fn on_package_installed(&self, _name: &PackageName) {}
+    /// Bytecode compilation of `files` files begins.
+    fn on_compile_start(&self, _files: usize) {}
+    fn on_compile_done(&self) {}
+}
+
+/// Reports nothing.
+impl InstallReporter for () {}
+
+/// What [`Installer::execute`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstallSummary {
+    /// In the order of the plan.
+    pub installed: Vec<InstalledWheel>,
+    /// In the order of the plan.
+    pub removed: Vec<UninstallSummary>,
+    /// `.pyc` files written (and recorded in `RECORD`).
+    pub compiled_files: usize,
+    /// The link mode that worked on the first file (the requested one when nothing was linked).
+    pub link_mode_used: LinkMode,
+    /// Files that did not compile: warnings, as in pip; they are installed without bytecode.
+    pub bytecode_failures: Vec<BytecodeFailure>,
+}
+
+/// A `.py` file that did not compile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BytecodeFailure {
+    /// Where the file is installed.
+    pub path: PathBuf,
+    pub message: String,
+}
+
+/// Installs plans into one environment; see the module documentation.
+pub struct Installer {
+    layout: Layout,
+    options: InstallerOptions,
+    commit_hook: Option<Arc<CommitHook>>,
+}
+
+impl std::fmt::Debug for Installer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Installer")
+            .field("layout", &self.layout)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Installer {
+    pub fn new(layout: Layout, options: InstallerOptions) -> Self {
+        Self {
+            layout,
+            options,
+            commit_hook: None,
+        }
+    }
+
+    /// For tests of the commit: `hook(renames done, renames in the commit)` runs after each
+    /// rename; an error fails the commit there (and it is rolled back), and a hook that kills the
+    /// process leaves an unfinished transaction for [`recover`].
+    #[doc(hidden)]
+    #[must_use]
+    pub fn with_commit_hook(
+        mut self,
+        hook: impl Fn(usize, usize) -> io::Result<()> + Send + Sync + 'static,
+    ) -> Self {
+        self.commit_hook = Some(Arc::new(hook));
+        self
+    }
+
+    /// Installs and removes what `plan` says, all or nothing, holding the environment lock
+    /// (`on_lock_wait` is called once if another process holds it). Blocking.
+    pub fn execute(
+        &self,
+        plan: &InstallPlan,
+        reporter: &dyn InstallReporter,
+        on_lock_wait: impl FnOnce(),
+    ) -> Result<InstallSummary, InstallError> {
+        let layout = absolute_layout(&self.layout)?;
+        let _lock = lock(&self.options.lock_path, on_lock_wait)?;
+        if transaction::recover(&layout.data)? {
+            tracing::warn!("rolled back an install that was interrupted");
+        }
+        let settings = Settings {
+            link_mode: self.options.link_mode,
+            threads: self.options.threads,
+            installer_name: &self.options.installer_name,
+            compile: self.options.compile.as_ref(),
+        };
+        apply(
+            &layout,
+            &settings,
+            plan,
+            reporter,
+            self.commit_hook.as_deref(),
+        )
+    }
+
+    /// [`recover`] for this installer's environment.
+    pub fn recover(&self, on_lock_wait: impl FnOnce()) -> Result<bool, InstallError> {
+        recover(&self.layout, &self.options.lock_path, on_lock_wait)
+    }
+}
+
+/// Rolls back an install that a killed process left unfinished in the environment of `layout`,
+/// under the environment lock at `lock_path`; returns whether there was one. Cheap when there is
+/// nothing to do: call it when any command that changes the environment starts.
+pub fn recover(
+    layout: &Layout,
+    lock_path: &Path,
+    on_lock_wait: impl FnOnce(),
+) -> Result<bool, InstallError> {
+    let layout = absolute_layout(layout)?;
+    let _lock = lock(lock_path, on_lock_wait)?;
+    transaction::recover(&layout.data)
+}
+
+fn absolute_layout(layout: &Layout) -> Result<Layout, InstallError> {
+    layout.absolute().map_err(|source| InstallError::Stage {
+        dir: layout.data.clone(),
+        source,
+    })
+}
+
+fn lock(path: &Path, on_lock_wait: impl FnOnce()) -> Result<LockedFile, InstallError> {
+    LockedFile::acquire(path, on_lock_wait).map_err(|source| InstallError::Lock {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// The parts of the options that [`apply`] needs (also used by `install_wheel`).
+pub(crate) struct Settings<'a> {
+    pub(crate) link_mode: LinkMode,
+    pub(crate) threads: usize,
+    pub(crate) installer_name: &'a str,
+    pub(crate) compile: Option<&'a CompileOptions>,
+}
+
+/// One file to stage: placement `wheel`'s file `file`, into `staged`.
+struct StageJob {
+    wheel: usize,
+    file: usize,
+    staged: PathBuf,
+}
+
+/// A compiled `.pyc`, staged.
+struct StagedPyc {
+    staged: PathBuf,
+    destination: PathBuf,
+    hash: String,
+    size: u64,
+}
+
+/// Steps 2 to 6 of the module documentation, for an absolute `layout`; the caller holds the lock
+/// (or, for `install_wheel`, none).
+pub(crate) fn apply(
+    layout: &Layout,
+    settings: &Settings<'_>,
+    plan: &InstallPlan,
+    reporter: &dyn InstallReporter,
+    hook: Option<&CommitHook>,
+) -> Result<InstallSummary, InstallError> {
+    // Plan: nothing is written yet.
+    let placements: Vec<Placement> = plan
+        .install
+        .iter()
+        .map(|planned| {
+            place(
+                &planned.wheel,
+                layout,
+                Recording {
+                    installer: settings.installer_name,
+                    requested: planned.requested,
+                    direct_url: planned.direct_url.as_deref(),
+                },
+            )
+        })
+        .collect::<Result<_, _>>()?;
+    let removals: Vec<Removal> = plan
+        .remove
+        .iter()
+        .map(|dist_info| Removal::plan(dist_info, layout))
+        .collect::<Result<_, _>>()?;
+    let removed_dist_infos: HashSet<PathBuf> = plan
+        .remove
+        .iter()
+        .filter_map(|dist_info| std::path::absolute(dist_info).ok())
+        .map(|dist_info| normalize(&dist_info))
+        .collect();
+    for placement in &placements {
+        if fs_err::symlink_metadata(&placement.dist_info).is_ok()
+            && !removed_dist_infos.contains(&placement.dist_info)
+        {
+            return Err(InstallError::AlreadyInstalled {
+                wheel: placement.wheel.clone(),
+                dist_info: placement.dist_info.clone(),
+            });
+        }
+    }
+    let removing: HashSet<PathBuf> = removals
+        .iter()
+        .flat_map(|removal| removal.files.iter().cloned())
+        .collect();
+    let mut targets = Targets::default();
+    for placement in &placements {
+        for file in &placement.files {
+            targets.check(&file.destination, &placement.wheel, &removing)?;
+        }
+        targets.check(
+            &placement.dist_info.join("RECORD"),
+            &placement.wheel,
+            &removing,
+        )?;
+    }
+
+    // Stage.
+    let mut transaction = Transaction::begin(&layout.data)?;
+    let stage = transaction.stage_dir();
+    let stage_error = |source: io::Error| InstallError::Stage {
+        dir: stage.clone(),
+        source,
+    };
+    reporter.on_install_start(placements.len());
+    let link_mode = stage_files(&placements, &stage, settings, reporter)?;
+
+    // Bytecode.
+    let (pycs, bytecode_failures) = match settings.compile {
+        Some(options) => compile_staged(
+            &placements,
+            &stage,
+            options,
+            reporter,
+            &mut targets,
+            &removing,
+        )?,
+        None => (placements.iter().map(|_| Vec::new()).collect(), Vec::new()),
+    };
+    let compiled_files = pycs.iter().map(Vec::len).sum();
+
+    // RECORDs, and the commit's operations.
+    let mut operations: Vec<Operation> = targets
+        .created
+        .iter()
+        .map(|dir| Operation::CreateDir(dir.clone()))
+        .collect();
+    // Two removed distributions may list the same file; it is moved once.
+    let mut backed_up: HashSet<&Path> = HashSet::new();
+    for path in removals
+        .iter()
+        .flat_map(|removal| &removal.files)
+        .chain(&targets.overwritten)
+    {
+        if !backed_up.insert(path) {
+            continue;
+        }
+        operations.push(Operation::Backup {
+            from: path.clone(),
+            to: transaction.backup_path(),
+        });
+    }
+    let mut places = Places::default();
+    let mut installed = Vec::with_capacity(placements.len());
+    for (wheel, placement) in placements.iter().enumerate() {
+        let dir = stage.join(wheel.to_string());
+        let mut rows: HashMap<String, (String, String)> = HashMap::new();
+        for (index, file) in placement.files.iter().enumerate() {
+            let (path, hash, size) = file.record_row(&placement.lib_dir);
+            rows.insert(path, (hash, size));
+            places.push(dir.join(index.to_string()), file.destination.clone());
+        }
+        for pyc in &pycs[wheel] {
+            rows.insert(
+                crate::path::relative_path(&placement.lib_dir, &pyc.destination),
+                (format!("sha256={}", pyc.hash), pyc.size.to_string()),
+            );
+            places.push(pyc.staged.clone(), pyc.destination.clone());
+        }
+        let record_name = format!(
+            "{}/RECORD",
+            placement
+                .dist_info
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+        );
+        rows.insert(record_name, (String::new(), String::new()));
+        let mut rows: Vec<(String, String, String)> = rows
+            .into_iter()
+            .map(|(path, (hash, size))| (path, hash, size))
+            .collect();
+        let record = write_record(&mut rows);
+        let record_staged = dir.join("RECORD");
+        write_new(&record_staged, record.as_bytes(), false).map_err(stage_error)?;
+        places.push(record_staged, placement.dist_info.join("RECORD"));
+        installed.push(InstalledWheel {
+            name: placement.name.clone(),
+            version: placement.version.clone(),
+            dist_info: placement.dist_info.clone(),
+            files: rows.len(),
+        });
+    }
+
+    operations.extend(places.operations);
+
+    // Commit.
+    transaction
+        .commit(&operations, settings.threads, hook)
+        .map_err(|source| InstallError::Commit { source })?;
+    let removed = removals.into_iter().map(Removal::finish).collect();
+    Ok(InstallSummary {
+        installed,
+        removed,
+        compiled_files,
+        link_mode_used: link_mode,
+        bytecode_failures,
+    })
+}
+
+/// Links or writes every file of `placements` into `stage/<wheel>/<file>`, on `threads` threads;
+/// returns the link mode that worked on the first linked file.
+fn stage_files(
+    placements: &[Placement],
+    stage: &Path,
+    settings: &Settings<'_>,
+    reporter: &dyn InstallReporter,
+) -> Result<LinkMode, InstallError> {
+    let stage_error = |source: io::Error| InstallError::Stage {
+        dir: stage.to_path_buf(),
+        source,
+    };
+    let mut jobs = Vec::new();
+    for (wheel, placement) in placements.iter().enumerate() {
+        let dir = stage.join(wheel.to_string());
+        fs_err::create_dir(&dir).map_err(stage_error)?;
+        jobs.extend((0..placement.files.len()).map(|file| StageJob {
+            wheel,
+            file,
+            staged: dir.join(file.to_string()),
+        }));
+    }
+    let pending: Vec<AtomicUsize> = placements
+        .iter()
+        .map(|placement| AtomicUsize::new(placement.files.len()))
+        .collect();
+    let staged = |job: &StageJob| {
+        if pending[job.wheel].fetch_sub(1, Ordering::AcqRel) == 1 {
+            reporter.on_package_installed(&placements[job.wheel].name);
+        }
+    };
+    // The link mode is decided on the first file that is linked.
+    let mut link_mode = settings.link_mode;
+    let first = jobs.iter().position(|job| {
+        matches!(
+            placements[job.wheel].files[job.file].source,
+            Source::Link { .. }
+        )
+    });
+    if let Some(first) = first {
+        let job = jobs.remove(first);
+        let placement = &placements[job.wheel];
+        let Source::Link { path, .. } = &placement.files[job.file].source else {
+            unreachable!("the first job links a file");
+        };
+        link_mode = first_link(settings.link_mode, path, &job.staged)
+            .map_err(|error| link_error(placement, path, error, stage))?;
+        staged(&job);
+    }
+    for_each_parallel(&jobs, settings.threads, |job| {
+        let placement = &placements[job.wheel];
+        match &placement.files[job.file].source {
+            Source::Link { path, .. } => {
+                link_with(link_mode, path, &job.staged)
+                    .map_err(|error| link_error(placement, path, error, stage))?;
+            }
+            Source::Fresh {
+                content,
+                executable,
+            } => write_new(&job.staged, content, *executable).map_err(stage_error)?,
+        }
+        staged(job);
+        Ok(())
+    })?;
+    tracing::debug!(
+        "staged {} files of {} wheels with link mode {link_mode}",
+        jobs.len() + usize::from(first.is_some()),
+        placements.len()
+    );
+
+    Ok(link_mode)
+}
+
+/// Compiles the staged `.py` files of `placements` next to them; returns each wheel's bytecode
+/// (after checking where it goes, as `targets`) and the files that did not compile.
+fn compile_staged(
+    placements: &[Placement],
+    stage: &Path,
+    options: &CompileOptions,
+    reporter: &dyn InstallReporter,
+    targets: &mut Targets,
+    removing: &HashSet<PathBuf>,
+) -> Result<(Vec<Vec<StagedPyc>>, Vec<BytecodeFailure>), InstallError> {
+    let mut pycs: Vec<Vec<StagedPyc>> = placements.iter().map(|_| Vec::new()).collect();
+    let mut bytecode_failures = Vec::new();
+    let mut owners = Vec::new();
+    let mut compile_jobs = Vec::new();
+    for (wheel, placement) in placements.iter().enumerate() {
+        for (index, file) in placement.files.iter().enumerate() {
+            if file
+                .destination
+                .extension()
+                .is_none_or(|extension| extension != "py")
+            {
+                continue;
+            }
+            let size = match &file.source {
+                Source::Link { size, .. } => *size,
+                Source::Fresh { content, .. } => content.len() as u64,
+            };
+            let source = stage.join(wheel.to_string()).join(index.to_string());
+            owners.push(wheel);
+            compile_jobs.push(CompileJob {
+                output: source.with_extension("pyc"),
+                source,
+                destination: file.destination.clone(),
+                size,
+            });
+        }
+    }
+    reporter.on_compile_start(compile_jobs.len());
+    let results = compile(options, &compile_jobs)?;
+    reporter.on_compile_done();
+    for ((job, wheel), result) in compile_jobs.into_iter().zip(owners).zip(results) {
+        match result {
+            Compiled::Pyc { path, hash, size } => {
+                let destination = normalize(&path);
+                let expected_dir = job.destination.parent().map(|dir| dir.join("__pycache__"));
+                if destination.parent() != expected_dir.as_deref() {
+                    return Err(InstallError::Compile {
+                        python: options.python.clone(),
+                        reason: format!(
+                            "the bytecode of \"{}\" would go to \"{}\", outside its __pycache__",
+                            job.destination.display(),
+                            destination.display()
+                        ),
+                    });
+                }
+                targets.check(&destination, &placements[wheel].wheel, removing)?;
+                pycs[wheel].push(StagedPyc {
+                    staged: job.output,
+                    destination,
+                    hash,
+                    size,
+                });
+            }
+            Compiled::Failed(message) => {
+                tracing::warn!(
+                    "cannot compile \"{}\": {message}",
+                    job.destination.display()
+                );
+                bytecode_failures.push(BytecodeFailure {
+                    path: job.destination,
+                    message,
+                });
+            }
+        }
+    }
+    Ok((pycs, bytecode_failures))
+}
+
+/// The placements of a commit: when two files go to one path (two wheels, or a wheel's own
+/// `.pyc` and the compiled one), the later one wins, as in pip, and only it is moved.
+#[derive(Debug, Default)]
+struct Places {
+    operations: Vec<Operation>,
+    index: HashMap<PathBuf, usize>,
+}
+
+impl Places {
+    fn push(&mut self, from: PathBuf, to: PathBuf) {
+        match self.index.get(&to) {
+            Some(&index) => self.operations[index] = Operation::Place { from, to },
+            None => {
+                self.index.insert(to.clone(), self.operations.len());
+                self.operations.push(Operation::Place { from, to });
+            }
+        }
+    }
+}
+
+/// A link that failed: a missing cache file means a damaged unpacked tree.
+fn link_error(placement: &Placement, path: &Path, error: io::Error, stage: &Path) -> InstallError {
+    if error.kind() == io::ErrorKind::NotFound && fs_err::symlink_metadata(path).is_err() {
+        InstallError::CorruptUnpacked {
+            dir: placement.unpacked_root.clone(),
+            reason: format!("\"{}\" is missing", path.display()),
+        }
+    } else {
+        InstallError::Stage {
+            dir: stage.to_path_buf(),
+            source: error,
+        }
+    }
+}
+
+/// Writes a new file, executable (mode `0o777` less the umask) or not (`0o666` less the umask).
+fn write_new(path: &Path, content: &[u8], executable: bool) -> io::Result<()> {
+    use std::io::Write;
+    let mut options = fs_err::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use fs_err::os::unix::fs::OpenOptionsExt;
+        options.mode(if executable { 0o777 } else { 0o666 });
+    }
+    #[cfg(not(unix))]
+    let _ = executable;
+    options.open(path)?.write_all(content)
+}
+
+/// What is at the destinations of an install, learnt with as few system calls as possible: one
+/// listing per existing directory, one `stat` per directory that may be missing.
+#[derive(Debug, Default)]
+struct Targets {
+    /// Directories that exist or that the commit creates.
+    dirs: HashSet<PathBuf>,
+    /// Directories the commit creates, parents first.
+    created: Vec<PathBuf>,
+    created_set: HashSet<PathBuf>,
+    /// Entries of existing directories: name → is a directory.
+    listings: HashMap<PathBuf, HashMap<OsString, bool>>,
+    /// Existing files that the commit replaces and that no removed distribution owns.
+    overwritten: Vec<PathBuf>,
+    overwritten_set: HashSet<PathBuf>,
+}
+
+impl Targets {
+    /// Notes what a file at `destination` needs: directories to create, a file to move out of
+    /// the way (unless `removing` has it already); refuses a directory in the way.
+    fn check(
+        &mut self,
+        destination: &Path,
+        wheel: &str,
+        removing: &HashSet<PathBuf>,
+    ) -> Result<(), InstallError> {
+        let in_the_way = |path: &Path, reason: &'static str| InstallError::PathInTheWay {
+            wheel: wheel.to_string(),
+            path: path.to_path_buf(),
+            reason,
+        };
+        let (Some(parent), Some(name)) = (destination.parent(), destination.file_name()) else {
+            return Err(in_the_way(destination, "it is not a file path"));
+        };
+        if self.ensure_dir(parent, wheel)? {
+            return Ok(());
+        }
+        if !self.listings.contains_key(parent) {
+            let mut listing = HashMap::new();
+            let entries = fs_err::read_dir(parent).map_err(|source| InstallError::Io {
+                wheel: wheel.to_string(),
+                source,
+            })?;
+            for entry in entries {
+                let entry = entry.map_err(|source| InstallError::Io {
+                    wheel: wheel.to_string(),
+                    source,
+                })?;
+                let is_dir = entry.file_type().is_ok_and(|kind| kind.is_dir());
+                listing.insert(entry.file_name(), is_dir);
+            }
+            self.listings.insert(parent.to_path_buf(), listing);
+        }
+        match self.listings[parent].get(name) {
+            None => {}
+            Some(true) => return Err(in_the_way(destination, "a directory is in the way")),
+            Some(false)
+                if !removing.contains(destination)
+                    && self.overwritten_set.insert(destination.to_path_buf()) =>
+            {
+                self.overwritten.push(destination.to_path_buf());
+            }
+            Some(false) => {}
+        }
+        Ok(())
+    }
+
+    /// Makes sure `dir` exists or will be created; returns whether the commit creates it.
+    fn ensure_dir(&mut self, dir: &Path, wheel: &str) -> Result<bool, InstallError> {
+        if self.dirs.contains(dir) {
+            return Ok(self.created_set.contains(dir));
+        }
+        match fs_err::metadata(dir) {
+            Ok(metadata) if metadata.is_dir() => {
+                self.dirs.insert(dir.to_path_buf());
+                Ok(false)
+            }
+            Ok(_) => Err(InstallError::PathInTheWay {
+                wheel: wheel.to_string(),
+                path: dir.to_path_buf(),
+                reason: "a file is where a directory must go",
+            }),
+            Err(error) if error.kind() == io::ErrorKind::NotFound => {
+                let parent = dir.parent().ok_or_else(|| InstallError::Io {
+                    wheel: wheel.to_string(),
+                    source: error,
+                })?;
+                self.ensure_dir(parent, wheel)?;
+                self.dirs.insert(dir.to_path_buf());
+                self.created_set.insert(dir.to_path_buf());
+                self.created.push(dir.to_path_buf());
+                Ok(true)
+            }
+            Err(source) => Err(InstallError::Io {
+                wheel: wheel.to_string(),
+                source,
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_plan_directories_backups_and_refusals() {
+        let root = tempfile::tempdir().unwrap();
+        let site = root.path().join("site");
+        fs_err::create_dir_all(site.join("pkg/blocked")).unwrap();
+        fs_err::write(site.join("pkg/old.py"), "").unwrap();
+        fs_err::write(site.join("pkg/owned.py"), "").unwrap();
+        fs_err::write(site.join("file"), "").unwrap();
+        let removing: HashSet<PathBuf> = [site.join("pkg/owned.py")].into_iter().collect();
+        let mut targets = Targets::default();
+        for path in [
+            "pkg/old.py",
+            "pkg/owned.py",
+            "pkg/new.py",
+            "new/a/b.py",
+            "new/a/c.py",
+        ] {
+            targets.check(&site.join(path), "w.whl", &removing).unwrap();
+        }
+        assert_eq!(targets.created, [site.join("new"), site.join("new/a")]);
+        assert_eq!(targets.overwritten, [site.join("pkg/old.py")]);
+
+        let mut message = |path: &str| {
+            let error = targets
+                .check(&site.join(path), "w.whl", &removing)
+                .unwrap_err()
+                .to_string();
+            error.replace(&root.path().display().to_string(), "[ROOT]")
+        };
+        insta::assert_snapshot!(message("pkg/blocked"), @r#"wheel w.whl: cannot install "[ROOT]/site/pkg/blocked": a directory is in the way"#);
+        insta::assert_snapshot!(message("file/x.py"), @r#"wheel w.whl: cannot install "[ROOT]/site/file": a file is where a directory must go"#);
+    }
+}

@@ -1,0 +1,435 @@
+//! Changing an environment all at once or not at all, even when the process is killed.
+//!
+//! A [`Transaction`] owns `<data>/.volley-transaction/` (`<data>` is the layout's prefix, so the
+//! directory is hidden and outside every import path, and on the environment's filesystem):
+//! - `stage/`: everything new, written before the environment is touched;
+//! - `backup/`: files the commit moves out of the way (replaced versions, files overwritten);
+//! - `journal`: the commit's operations, written (to a temporary name, then renamed) before the
+//!   first of them runs.
+//!
+//! The commit runs the journal: create directories (parents first), move old files into
+//! `backup/`, rename staged files into place (the renames of each phase in parallel). Then it
+//! deletes the journal: that is the commit point. A
+//! failure before it undoes what was done; a process killed before it leaves the journal, and
+//! [`recover`] (run under the environment lock before anything else) undoes it. Undoing needs no
+//! record of progress, because each operation's state can be seen on disk: a staged file that is
+//! gone was placed (remove the destination), a backup that exists was taken (move it back), a
+//! created directory is removed if it is empty. Undoing twice is harmless, so a crash during a
+//! recovery is recovered by the next one. Without a journal the directory is leftovers (a
+//! staging that never committed, or the clean-up after a commit) and is simply deleted.
+//!
+//! Renames are atomic on one filesystem. A scheme directory on another filesystem than `<data>`
+//! falls back to copy-and-delete, which is not atomic if the process dies in the middle. Nothing
+//! is `fsync`ed: this protects against a killed process, not against a power loss (as pip and uv).
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::staging::{for_each_parallel, move_file};
+
+/// The transaction directory's name, under the layout's `data` directory.
+pub(crate) const TRANSACTION_DIR: &str = ".volley-transaction";
+const JOURNAL: &str = "journal";
+const JOURNAL_HEADER: &[u8] = b"volley-journal 1\0";
+const JOURNAL_END: &[u8] = b"end\0";
+
+/// Called after each rename of a commit with `(renames done, renames in the commit)`; an error
+/// fails the commit there, as if the rename had failed.
+pub(crate) type CommitHook = dyn Fn(usize, usize) -> io::Result<()> + Send + Sync;
+
+/// One step of a commit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Operation {
+    /// Create a directory that does not exist (its parent exists, or an earlier step creates it).
+    CreateDir(PathBuf),
+    /// Move a file out of the way, into the backup directory.
+    Backup { from: PathBuf, to: PathBuf },
+    /// Move a staged file into place.
+    Place { from: PathBuf, to: PathBuf },
+}
+
+/// A transaction directory in use; removed when dropped (after undoing an unfinished commit).
+#[derive(Debug)]
+pub(crate) struct Transaction {
+    dir: PathBuf,
+    next_backup: usize,
+}
+
+impl Transaction {
+    /// Creates the transaction directory in `data`; it must not exist (see [`recover`]).
+    pub(crate) fn begin(data: &Path) -> Result<Self, crate::InstallError> {
+        let dir = data.join(TRANSACTION_DIR);
+        let stage_error = |source| crate::InstallError::Stage {
+            dir: dir.clone(),
+            source,
+        };
+        fs_err::create_dir_all(data).map_err(stage_error)?;
+        match fs_err::create_dir(&dir) {
+            Ok(()) => {}
+            Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {
+                return Err(crate::InstallError::TransactionInProgress { dir });
+            }
+            Err(error) => return Err(stage_error(error)),
+        }
+        let transaction = Self {
+            dir: dir.clone(),
+            next_backup: 0,
+        };
+        fs_err::create_dir(transaction.stage_dir()).map_err(stage_error)?;
+        fs_err::create_dir(transaction.backup_dir()).map_err(stage_error)?;
+        Ok(transaction)
+    }
+
+    pub(crate) fn stage_dir(&self) -> PathBuf {
+        self.dir.join("stage")
+    }
+
+    fn backup_dir(&self) -> PathBuf {
+        self.dir.join("backup")
+    }
+
+    /// A fresh path in the backup directory.
+    pub(crate) fn backup_path(&mut self) -> PathBuf {
+        self.next_backup += 1;
+        self.backup_dir().join(self.next_backup.to_string())
+    }
+
+    /// Runs `operations` (after writing them to the journal): the directories in order, then
+    /// the backups, then the placements, each of these two phases on `threads` threads. On
+    /// failure they are undone (by the drop, which rolls back whatever the journal says) and the
+    /// error is returned. The transaction directory is removed either way.
+    ///
+    /// Within a phase the order does not matter: a path is backed up or placed at most once.
+    pub(crate) fn commit(
+        self,
+        operations: &[Operation],
+        threads: usize,
+        hook: Option<&CommitHook>,
+    ) -> io::Result<()> {
+        let journal = self.dir.join(JOURNAL);
+        write_journal(&journal, operations)?;
+        let mut backups = Vec::new();
+        let mut places = Vec::new();
+        for operation in operations {
+            match operation {
+                Operation::CreateDir(dir) => match fs_err::create_dir(dir) {
+                    Err(error) if error.kind() == io::ErrorKind::AlreadyExists && dir.is_dir() => {}
+                    result => result?,
+                },
+                Operation::Backup { from, to } => backups.push((from, to)),
+                Operation::Place { from, to } => places.push((from, to)),
+            }
+        }
+        let renames = backups.len() + places.len();
+        let done = AtomicUsize::new(0);
+        let rename = |(from, to): &(&PathBuf, &PathBuf)| {
+            move_file(from, to)?;
+            let done = done.fetch_add(1, Ordering::AcqRel) + 1;
+            hook.map_or(Ok(()), |hook| hook(done, renames))
+        };
+        for phase in [&backups, &places] {
+            if let Err(error) = for_each_parallel(phase, threads, rename) {
+                tracing::debug!(
+                    "commit failed after {} of {renames} renames: {error}",
+                    done.load(Ordering::Acquire)
+                );
+                return Err(error);
+            }
+        }
+        // The commit point.
+        fs_err::remove_file(&journal)?;
+        tracing::debug!("committed {renames} renames");
+        Ok(())
+    }
+}
+
+impl Drop for Transaction {
+    fn drop(&mut self) {
+        if let Err(error) = recover_dir(&self.dir) {
+            tracing::warn!("{error}");
+        }
+    }
+}
+
+/// Rolls back the unfinished transaction in `data`, if any, and removes its directory. Returns
+/// whether a commit was rolled back. The caller holds the environment lock.
+pub(crate) fn recover(data: &Path) -> Result<bool, crate::InstallError> {
+    recover_dir(&data.join(TRANSACTION_DIR))
+}
+
+fn recover_dir(dir: &Path) -> Result<bool, crate::InstallError> {
+    let error = |reason: String| crate::InstallError::Recovery {
+        dir: dir.to_path_buf(),
+        reason,
+    };
+    let journal = dir.join(JOURNAL);
+    let rolled_back = match fs_err::read(&journal) {
+        Ok(content) => {
+            let operations = read_journal(&content)
+                .map_err(|reason| error(format!("{}: {reason}", journal.display())))?;
+            undo(&operations).map_err(|source| error(source.to_string()))?;
+            fs_err::remove_file(&journal).map_err(|source| error(source.to_string()))?;
+            tracing::info!(
+                "rolled back an interrupted install of {} steps",
+                operations.len()
+            );
+            true
+        }
+        Err(source) if source.kind() == io::ErrorKind::NotFound => false,
+        Err(source) => return Err(error(source.to_string())),
+    };
+    match fs_err::remove_dir_all(dir) {
+        Ok(()) => {}
+        Err(source) if source.kind() == io::ErrorKind::NotFound => {}
+        Err(source) => return Err(error(source.to_string())),
+    }
+    Ok(rolled_back)
+}
+
+/// Undoes `operations`, last first, judging from the disk what was done. Every step is tried;
+/// the first error is returned.
+fn undo(operations: &[Operation]) -> io::Result<()> {
+    let exists = |path: &Path| fs_err::symlink_metadata(path).is_ok();
+    let mut first_error = None;
+    for operation in operations.iter().rev() {
+        let result = match operation {
+            Operation::Place { from, to } if !exists(from) && exists(to) => fs_err::remove_file(to),
+            Operation::Backup { from, to } if exists(to) => move_file(to, from),
+            Operation::CreateDir(dir) => {
+                if let Err(error) = fs_err::remove_dir(dir) {
+                    tracing::debug!("rolling back: keeping a directory: {error}");
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        };
+        if let Err(error) = result {
+            tracing::warn!("rolling back: {error}");
+            first_error.get_or_insert(error);
+        }
+    }
+    first_error.map_or(Ok(()), Err)
+}
+
+/// Writes the journal: a header, then `kind\0path\0path\0` per operation, then an end mark;
+/// to a temporary name first, so that `journal` is complete whenever it exists.
+fn write_journal(path: &Path, operations: &[Operation]) -> io::Result<()> {
+    let mut content = JOURNAL_HEADER.to_vec();
+    for operation in operations {
+        let (kind, first, second): (&[u8], &Path, &Path) = match operation {
+            Operation::CreateDir(dir) => (b"D", dir, Path::new("")),
+            Operation::Backup { from, to } => (b"B", from, to),
+            Operation::Place { from, to } => (b"P", from, to),
+        };
+        content.extend_from_slice(kind);
+        content.push(0);
+        content.extend_from_slice(&path_bytes(first));
+        content.push(0);
+        content.extend_from_slice(&path_bytes(second));
+        content.push(0);
+    }
+    content.extend_from_slice(JOURNAL_END);
+    let temporary = path.with_extension("partial");
+    let mut file = fs_err::File::create(&temporary)?;
+    file.write_all(&content)?;
+    drop(file);
+    fs_err::rename(&temporary, path)
+}
+
+fn read_journal(content: &[u8]) -> Result<Vec<Operation>, String> {
+    let body = content
+        .strip_prefix(JOURNAL_HEADER)
+        .ok_or_else(|| "not a volley journal (version 1)".to_string())?
+        .strip_suffix(JOURNAL_END)
+        .ok_or_else(|| "the journal is incomplete".to_string())?;
+    let fields: Vec<&[u8]> = body.split(|&byte| byte == 0).collect();
+    // `split` yields one empty field after the last NUL.
+    let fields = &fields[..fields.len().saturating_sub(1)];
+    if !fields.len().is_multiple_of(3) {
+        return Err("the journal is incomplete".to_string());
+    }
+    fields
+        .chunks(3)
+        .map(|record| {
+            let first = path_from_bytes(record[1]);
+            let second = path_from_bytes(record[2]);
+            match record[0] {
+                b"D" => Ok(Operation::CreateDir(first)),
+                b"B" => Ok(Operation::Backup {
+                    from: first,
+                    to: second,
+                }),
+                b"P" => Ok(Operation::Place {
+                    from: first,
+                    to: second,
+                }),
+                kind => Err(format!(
+                    "unknown operation \"{}\"",
+                    String::from_utf8_lossy(kind)
+                )),
+            }
+        })
+        .collect()
+}
+
+#[cfg(unix)]
+fn path_bytes(path: &Path) -> Vec<u8> {
+    use std::os::unix::ffi::OsStrExt;
+    path.as_os_str().as_bytes().to_vec()
+}
+
+#[cfg(unix)]
+fn path_from_bytes(bytes: &[u8]) -> PathBuf {
+    use std::os::unix::ffi::OsStrExt;
+    PathBuf::from(std::ffi::OsStr::from_bytes(bytes))
+}
+
+// Elsewhere paths go through UTF-8 (lossy): volley installs on Unix.
+#[cfg(not(unix))]
+fn path_bytes(path: &Path) -> Vec<u8> {
+    path.to_string_lossy().into_owned().into_bytes()
+}
+
+#[cfg(not(unix))]
+fn path_from_bytes(bytes: &[u8]) -> PathBuf {
+    PathBuf::from(String::from_utf8_lossy(bytes).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(path: &Path, content: &str) {
+        fs_err::create_dir_all(path.parent().unwrap()).unwrap();
+        fs_err::write(path, content).unwrap();
+    }
+
+    /// An environment with `old.txt`, and a transaction that replaces it, adds `new/dir/file`
+    /// and removes `gone.txt`.
+    fn setup(root: &Path) -> (Transaction, Vec<Operation>) {
+        let env = root.join("env");
+        write(&env.join("old.txt"), "old");
+        write(&env.join("gone.txt"), "gone");
+        let mut transaction = Transaction::begin(root).unwrap();
+        let stage = transaction.stage_dir();
+        write(&stage.join("1"), "replacement");
+        write(&stage.join("2"), "new file");
+        let operations = vec![
+            Operation::CreateDir(env.join("new")),
+            Operation::CreateDir(env.join("new/dir")),
+            Operation::Backup {
+                from: env.join("old.txt"),
+                to: transaction.backup_path(),
+            },
+            Operation::Backup {
+                from: env.join("gone.txt"),
+                to: transaction.backup_path(),
+            },
+            Operation::Place {
+                from: stage.join("1"),
+                to: env.join("old.txt"),
+            },
+            Operation::Place {
+                from: stage.join("2"),
+                to: env.join("new/dir/file"),
+            },
+        ];
+        (transaction, operations)
+    }
+
+    #[test]
+    fn journal_round_trip() {
+        let root = tempfile::tempdir().unwrap();
+        let (transaction, operations) = setup(root.path());
+        let path = transaction.dir.join("journal");
+        write_journal(&path, &operations).unwrap();
+        let content = fs_err::read(&path).unwrap();
+        assert_eq!(read_journal(&content).unwrap(), operations);
+        insta::assert_snapshot!(read_journal(&content[..content.len() - 2]).unwrap_err(), @"the journal is incomplete");
+        insta::assert_snapshot!(read_journal(b"journal").unwrap_err(), @"not a volley journal (version 1)");
+    }
+
+    #[test]
+    fn commits_and_cleans_up() {
+        let root = tempfile::tempdir().unwrap();
+        let (transaction, operations) = setup(root.path());
+        transaction.commit(&operations, 2, None).unwrap();
+        let env = root.path().join("env");
+        assert_eq!(
+            fs_err::read_to_string(env.join("old.txt")).unwrap(),
+            "replacement"
+        );
+        assert_eq!(
+            fs_err::read_to_string(env.join("new/dir/file")).unwrap(),
+            "new file"
+        );
+        assert!(!env.join("gone.txt").exists());
+        assert!(!root.path().join(TRANSACTION_DIR).exists());
+    }
+
+    #[test]
+    fn a_failure_at_any_step_rolls_back() {
+        for fail_at in 1..=4 {
+            let root = tempfile::tempdir().unwrap();
+            let (transaction, operations) = setup(root.path());
+            let env = root.path().join("env");
+            let before = volley_test_support::snapshot_tree(&env);
+            let hook = move |done: usize, total: usize| {
+                assert_eq!(total, 4);
+                if done == fail_at {
+                    Err(io::Error::other("injected"))
+                } else {
+                    Ok(())
+                }
+            };
+            let error = transaction.commit(&operations, 2, Some(&hook)).unwrap_err();
+            assert_eq!(error.to_string(), "injected");
+            assert_eq!(volley_test_support::snapshot_tree(&env), before);
+            assert!(!env.join("new").exists(), "created directories are removed");
+            assert!(!root.path().join(TRANSACTION_DIR).exists());
+        }
+    }
+
+    #[test]
+    fn recovers_from_an_interrupted_commit_twice_over() {
+        let root = tempfile::tempdir().unwrap();
+        let (transaction, operations) = setup(root.path());
+        let env = root.path().join("env");
+        let before = volley_test_support::snapshot_tree(&env);
+        // As if the process died after three renames: the journal is there, nothing undone.
+        let journal = transaction.dir.join(JOURNAL);
+        write_journal(&journal, &operations).unwrap();
+        for operation in &operations[..5] {
+            match operation {
+                Operation::CreateDir(dir) => fs_err::create_dir(dir).unwrap(),
+                Operation::Backup { from, to } | Operation::Place { from, to } => {
+                    fs_err::rename(from, to).unwrap();
+                }
+            }
+        }
+        std::mem::forget(transaction);
+        // A recovery that itself stopped half-way: undo a little by hand first.
+        fs_err::remove_file(env.join("old.txt")).unwrap();
+        assert!(recover(root.path()).unwrap());
+        assert_eq!(volley_test_support::snapshot_tree(&env), before);
+        assert!(!root.path().join(TRANSACTION_DIR).exists());
+        assert!(!recover(root.path()).unwrap());
+    }
+
+    #[test]
+    fn a_second_transaction_waits_for_recovery() {
+        let root = tempfile::tempdir().unwrap();
+        let transaction = Transaction::begin(root.path()).unwrap();
+        let error = Transaction::begin(root.path()).unwrap_err().to_string();
+        let error = error.replace(&root.path().display().to_string(), "[ROOT]");
+        insta::assert_snapshot!(error, @r#""[ROOT]/.volley-transaction" exists: another install is running, or an interrupted one must be rolled back first"#);
+        drop(transaction);
+        // Staging leftovers without a journal are removed.
+        let leftover = Transaction::begin(root.path()).unwrap();
+        std::mem::forget(leftover);
+        assert!(!recover(root.path()).unwrap());
+        assert!(!root.path().join(TRANSACTION_DIR).exists());
+    }
+}

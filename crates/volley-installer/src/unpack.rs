@@ -1,0 +1,797 @@
+//! Unpacking a wheel once, into the cache, so that installs only link files.
+//!
+//! [`unpack_wheel`] makes every check an install needs before a single file of the wheel can
+//! reach an environment: safe entry names and no symlinks (`wheel`), one `.dist-info` matching
+//! the filename, `WHEEL`, `METADATA`, entry points, `.data` scheme keys, and every file against
+//! its `RECORD` row (hash and size) with every row present. It extracts into a temporary
+//! directory beside the destination and renames that into place when it is complete, so a reader
+//! never sees half a tree. Threads or processes that unpack the same wheel at once each extract,
+//! the first rename wins and the others use its tree.
+//!
+//! The tree is the archive's, entry for entry, plus a marker file written last, `.volley-unpacked`:
+//! ```text
+//! volley-unpacked 1
+//! wheel: demo_pkg-1.0-py3-none-any.whl
+//! dist-info: demo_pkg-1.0.dist-info
+//! record: sha256=<urlsafe base64 sha256 of the wheel's RECORD>
+//!
+//! demo_pkg/__init__.py,sha256=<urlsafe base64 sha256>,52
+//! ```
+//! After the blank line comes the manifest, in `RECORD`'s CSV format: every file an install may
+//! place (all entries but the wheel's own `RECORD`), in archive order, with the sha256 and size
+//! that were checked. [`UnpackedWheel::open`] reads it back and refuses a tree without the marker,
+//! whose `RECORD` changed, or with a file missing or of another size (an edit that keeps the size
+//! goes unseen: contents are not hashed again, as in uv). Installs write the new `RECORD` from the
+//! manifest, so nothing is hashed at install time.
+//!
+//! Files keep the executable bit the zip gives them, and every `.data/scripts` file is made
+//! executable, so that a link of it is ready to run.
+
+use std::collections::{HashMap, HashSet};
+use std::io::{self, BufReader, Read, Seek, Write};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+use volley_packaging::{PackageName, Version, WheelFilename};
+use zip::ZipArchive;
+
+use crate::InstallError;
+use crate::path::normalize_entry;
+use crate::record::{
+    RecordEntry, RecordHasher, UnsupportedAlgorithm, parse_record, record_digest, sha256_digest,
+    write_rows,
+};
+use crate::script::{EntryPoint, EntryPointError, parse_entry_points};
+use crate::wheel::{
+    ArchiveEntry, check_metadata, find_dist_info, list_entries, parse_wheel_file, read_entry,
+};
+
+/// The marker file at the root of an unpacked tree.
+pub(crate) const MARKER: &str = ".volley-unpacked";
+/// The first line of the marker: the format and its version.
+const MARKER_FORMAT: &str = "volley-unpacked 1";
+/// The `.data` scheme keys of the binary distribution format.
+const SCHEME_KEYS: [&str; 5] = ["data", "headers", "platlib", "purelib", "scripts"];
+
+/// A wheel unpacked and checked by [`unpack_wheel`], ready to be installed any number of times.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnpackedWheel {
+    root: PathBuf,
+    /// The wheel's file name, for messages.
+    file_name: String,
+    filename: WheelFilename,
+    dist_info: String,
+    pub(crate) root_is_purelib: bool,
+    /// `Name` from `METADATA`, as the project spells it (the headers directory is named after it).
+    pub(crate) project_name: String,
+    pub(crate) entry_points: Vec<EntryPoint>,
+    /// Every file to place, in archive order.
+    pub(crate) files: Vec<UnpackedFile>,
+}
+
+/// One file of an unpacked tree, as the manifest lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct UnpackedFile {
+    /// Relative to the root, `/`-separated, normalized.
+    pub(crate) path: String,
+    /// Urlsafe base64 sha256, without padding.
+    pub(crate) hash: String,
+    pub(crate) size: u64,
+}
+
+impl UnpackedWheel {
+    /// Reads back a tree that [`unpack_wheel`] made, checking that it is complete (the marker,
+    /// written last, is there), that its `RECORD` is the one that was checked, and that every
+    /// file is there with its size (one `stat` each; contents are not hashed again).
+    ///
+    /// A tree that fails is [`InstallError::CorruptUnpacked`]: unpack the wheel again.
+    pub fn open(dir: &Path) -> Result<Self, InstallError> {
+        let corrupt = |reason: String| InstallError::CorruptUnpacked {
+            dir: dir.to_path_buf(),
+            reason,
+        };
+        let root = std::path::absolute(dir).map_err(|error| corrupt(error.to_string()))?;
+        let marker = match fs_err::read_to_string(root.join(MARKER)) {
+            Ok(marker) => marker,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => {
+                return Err(corrupt(format!("it has no {MARKER} file")));
+            }
+            Err(error) => return Err(corrupt(error.to_string())),
+        };
+        let marker =
+            Marker::parse(&marker).map_err(|reason| corrupt(format!("{MARKER}: {reason}")))?;
+        let filename: WheelFilename = marker
+            .wheel
+            .parse()
+            .map_err(|error: volley_packaging::WheelFilenameError| corrupt(error.to_string()))?;
+        let dist_info_dir = root.join(&marker.dist_info);
+        let read = |name: &str| {
+            fs_err::read(dist_info_dir.join(name)).map_err(|error| corrupt(error.to_string()))
+        };
+        let record = read("RECORD")?;
+        if format!("sha256={}", sha256_digest(&record)) != marker.record {
+            return Err(corrupt(format!(
+                "{}/RECORD is not the one that was unpacked",
+                marker.dist_info
+            )));
+        }
+        let entry_points = match fs_err::read(dist_info_dir.join("entry_points.txt")) {
+            Ok(content) => Some(content),
+            Err(error) if error.kind() == io::ErrorKind::NotFound => None,
+            Err(error) => return Err(corrupt(error.to_string())),
+        };
+        let description = describe(
+            &marker.wheel,
+            &filename,
+            &marker.dist_info,
+            &read("WHEEL")?,
+            &read("METADATA")?,
+            entry_points.as_deref(),
+        )
+        .map_err(|error| corrupt(error.to_string()))?;
+        for file in &marker.files {
+            let size = match fs_err::metadata(root.join(&file.path)) {
+                Ok(metadata) => metadata.len(),
+                Err(error) if error.kind() == io::ErrorKind::NotFound => {
+                    return Err(corrupt(format!("\"{}\" is missing", file.path)));
+                }
+                Err(error) => return Err(corrupt(error.to_string())),
+            };
+            if size != file.size {
+                return Err(corrupt(format!(
+                    "\"{}\" has {size} bytes, {} when it was unpacked",
+                    file.path, file.size
+                )));
+            }
+        }
+        Ok(Self {
+            root,
+            file_name: marker.wheel,
+            filename,
+            dist_info: marker.dist_info,
+            root_is_purelib: description.root_is_purelib,
+            project_name: description.project_name,
+            entry_points: description.entry_points,
+            files: marker.files,
+        })
+    }
+
+    /// The unpacked tree (absolute).
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The wheel's file name, as it was unpacked.
+    pub fn file_name(&self) -> &str {
+        &self.file_name
+    }
+
+    /// The parsed wheel filename.
+    pub fn filename(&self) -> &WheelFilename {
+        &self.filename
+    }
+
+    pub fn name(&self) -> &PackageName {
+        &self.filename.name
+    }
+
+    pub fn version(&self) -> &Version {
+        &self.filename.version
+    }
+
+    /// The `.dist-info` directory's name, e.g. `demo_pkg-1.0.dist-info`.
+    pub fn dist_info(&self) -> &str {
+        &self.dist_info
+    }
+}
+
+/// Unpacks and checks the wheel at `wheel` into `dest` (the cache's `unpacked-v1/<sha256>`),
+/// atomically. A `dest` that already holds a good tree (unpacked earlier, or by another thread or
+/// process at the same time) is used as it is; one that fails [`UnpackedWheel::open`] is replaced.
+///
+/// Blocking: call it from a blocking thread.
+pub fn unpack_wheel(wheel: &Path, dest: &Path) -> Result<UnpackedWheel, InstallError> {
+    let file_name = wheel
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_else(|| wheel.display().to_string());
+    let filename: WheelFilename =
+        file_name
+            .parse()
+            .map_err(|source| InstallError::InvalidFilename {
+                path: wheel.to_path_buf(),
+                source,
+            })?;
+    if fs_err::symlink_metadata(dest).is_ok() {
+        match UnpackedWheel::open(dest) {
+            Ok(unpacked) => return Ok(unpacked),
+            Err(error) => tracing::warn!("unpacking {file_name} again: {error}"),
+        }
+    }
+    let unpacker = Unpacker {
+        wheel: file_name,
+        filename,
+    };
+    let parent = match dest.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let cache_error = |source| InstallError::Cache {
+        wheel: unpacker.wheel.clone(),
+        source,
+    };
+    let temp = volley_cache::temp_dir_in(parent).map_err(cache_error)?;
+    let mut unpacked = unpacker.unpack(wheel, temp.path())?;
+    unpacked.root = std::path::absolute(dest).map_err(|error| unpacker.io(error))?;
+
+    // Into place. Losing the race to another unpacker is fine: its tree is as good as ours.
+    for attempt in 0..2 {
+        match fs_err::rename(temp.path(), dest) {
+            Ok(()) => {
+                let _kept: PathBuf = temp.keep();
+                tracing::debug!(
+                    "unpacked {} into {}",
+                    unpacker.wheel,
+                    unpacked.root.display()
+                );
+                return Ok(unpacked);
+            }
+            Err(error)
+                if matches!(
+                    error.kind(),
+                    io::ErrorKind::AlreadyExists | io::ErrorKind::DirectoryNotEmpty
+                ) =>
+            {
+                match UnpackedWheel::open(dest) {
+                    Ok(theirs) => return Ok(theirs),
+                    Err(stale) if attempt == 0 => {
+                        tracing::debug!("replacing a bad unpacked tree: {stale}");
+                        let trash = volley_cache::temp_dir_in(parent).map_err(cache_error)?;
+                        match fs_err::rename(dest, trash.path().join("stale")) {
+                            Ok(()) => {}
+                            Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+                            Err(error) => return Err(unpacker.io(error)),
+                        }
+                    }
+                    Err(stale) => return Err(stale),
+                }
+            }
+            Err(error) => return Err(unpacker.io(error)),
+        }
+    }
+    UnpackedWheel::open(dest)
+}
+
+/// What `WHEEL`, `METADATA` and `entry_points.txt` tell an install.
+struct Description {
+    root_is_purelib: bool,
+    project_name: String,
+    entry_points: Vec<EntryPoint>,
+}
+
+/// Checks and reads the `.dist-info` files an install needs.
+fn describe(
+    wheel: &str,
+    filename: &WheelFilename,
+    dist_info: &str,
+    wheel_file: &[u8],
+    metadata: &[u8],
+    entry_points: Option<&[u8]>,
+) -> Result<Description, InstallError> {
+    let wheel_info = parse_wheel_file(wheel_file, wheel, &format!("{dist_info}/WHEEL"))?;
+    let project_name = check_metadata(metadata, filename, wheel, &format!("{dist_info}/METADATA"))?;
+    let entry_points = match entry_points {
+        None => Vec::new(),
+        Some(content) => {
+            let text = std::str::from_utf8(content).map_err(|error| InstallError::NotUtf8 {
+                wheel: wheel.to_string(),
+                entry: format!("{dist_info}/entry_points.txt"),
+                reason: error.to_string(),
+            })?;
+            parse_entry_points(text).map_err(|error| match error {
+                EntryPointError::File(reason) => InstallError::InvalidEntryPoints {
+                    wheel: wheel.to_string(),
+                    reason,
+                },
+                EntryPointError::Entry {
+                    group,
+                    name,
+                    value,
+                    reason,
+                } => InstallError::InvalidEntryPoint {
+                    wheel: wheel.to_string(),
+                    group,
+                    name,
+                    value,
+                    reason,
+                },
+            })?
+        }
+    };
+    Ok(Description {
+        root_is_purelib: wheel_info.root_is_purelib,
+        project_name,
+        entry_points,
+    })
+}
+
+/// The parsed marker file.
+struct Marker {
+    wheel: String,
+    dist_info: String,
+    /// `sha256=<digest>` of the wheel's RECORD.
+    record: String,
+    files: Vec<UnpackedFile>,
+}
+
+impl Marker {
+    fn write(&self) -> String {
+        let rows: Vec<(String, String, String)> = self
+            .files
+            .iter()
+            .map(|file| {
+                (
+                    file.path.clone(),
+                    format!("sha256={}", file.hash),
+                    file.size.to_string(),
+                )
+            })
+            .collect();
+        format!(
+            "{MARKER_FORMAT}\nwheel: {}\ndist-info: {}\nrecord: {}\n\n{}",
+            self.wheel,
+            self.dist_info,
+            self.record,
+            write_rows(&rows)
+        )
+    }
+
+    fn parse(content: &str) -> Result<Self, String> {
+        let (header, manifest) = content
+            .split_once("\n\n")
+            .ok_or_else(|| "no blank line after the header".to_string())?;
+        let mut lines = header.lines();
+        if lines.next() != Some(MARKER_FORMAT) {
+            return Err(format!("the first line is not \"{MARKER_FORMAT}\""));
+        }
+        let mut fields: HashMap<&str, &str> = HashMap::new();
+        for line in lines {
+            let (key, value) = line
+                .split_once(": ")
+                .ok_or_else(|| format!("invalid header line \"{line}\""))?;
+            fields.insert(key, value);
+        }
+        let field = |key: &str| {
+            fields
+                .get(key)
+                .map(|value| (*value).to_string())
+                .ok_or_else(|| format!("no \"{key}\" line"))
+        };
+        let rows = parse_record(manifest)
+            .map_err(|error| format!("line {} of the manifest: {}", error.line, error.reason))?;
+        let files = rows
+            .into_iter()
+            .map(|row| match (row.hash, row.size) {
+                (Some((algorithm, hash)), Some(size)) if algorithm == "sha256" => {
+                    Ok(UnpackedFile {
+                        path: row.path,
+                        hash,
+                        size,
+                    })
+                }
+                _ => Err(format!(
+                    "the manifest lists \"{}\" without a sha256 and a size",
+                    row.path
+                )),
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        Ok(Self {
+            wheel: field("wheel")?,
+            dist_info: field("dist-info")?,
+            record: field("record")?,
+            files,
+        })
+    }
+}
+
+/// Unpacks one wheel; holds what its error messages need.
+struct Unpacker {
+    /// The wheel's file name.
+    wheel: String,
+    filename: WheelFilename,
+}
+
+impl Unpacker {
+    fn io(&self, source: io::Error) -> InstallError {
+        InstallError::Io {
+            wheel: self.wheel.clone(),
+            source,
+        }
+    }
+
+    fn archive_error(&self, source: zip::result::ZipError) -> InstallError {
+        InstallError::Archive {
+            wheel: self.wheel.clone(),
+            source,
+        }
+    }
+
+    /// Checks the archive and extracts it into `dir` (an empty directory), marker last.
+    fn unpack(&self, wheel: &Path, dir: &Path) -> Result<UnpackedWheel, InstallError> {
+        let file = fs_err::File::open(wheel).map_err(|error| self.io(error))?;
+        let mut archive =
+            ZipArchive::new(BufReader::new(file)).map_err(|error| self.archive_error(error))?;
+
+        // Names, `.dist-info`, WHEEL, METADATA, RECORD and entry points, before any extraction.
+        let entries = list_entries(&archive, &self.wheel)?;
+        let dist_info = find_dist_info(&entries, &self.filename, &self.wheel)?;
+        let find = |name: &str| {
+            let path = format!("{dist_info}/{name}");
+            entries.iter().find(|entry| entry.path == path)
+        };
+        let required = |name: &str| {
+            find(name).ok_or_else(|| InstallError::MissingMetadataFile {
+                wheel: self.wheel.clone(),
+                entry: format!("{dist_info}/{name}"),
+            })
+        };
+        let wheel_file = read_entry(&mut archive, required("WHEEL")?, &self.wheel)?;
+        let metadata = read_entry(&mut archive, required("METADATA")?, &self.wheel)?;
+        let record_entry = required("RECORD")?;
+        let record_content = read_entry(&mut archive, record_entry, &self.wheel)?;
+        let entry_points = match find("entry_points.txt") {
+            Some(entry) => Some(read_entry(&mut archive, entry, &self.wheel)?),
+            None => None,
+        };
+        let description = describe(
+            &self.wheel,
+            &self.filename,
+            &dist_info,
+            &wheel_file,
+            &metadata,
+            entry_points.as_deref(),
+        )?;
+        let record = self.parse_record(record_entry, &record_content)?;
+        for entry in &entries {
+            self.check_placement(entry)?;
+        }
+
+        let files = self.extract(&mut archive, &entries, &dist_info, &record, dir)?;
+
+        let marker = Marker {
+            wheel: self.wheel.clone(),
+            dist_info: dist_info.clone(),
+            record: format!("sha256={}", sha256_digest(&record_content)),
+            files,
+        };
+        fs_err::write(dir.join(MARKER), marker.write()).map_err(|error| self.io(error))?;
+        Ok(UnpackedWheel {
+            root: dir.to_path_buf(),
+            file_name: self.wheel.clone(),
+            filename: self.filename.clone(),
+            dist_info,
+            root_is_purelib: description.root_is_purelib,
+            project_name: description.project_name,
+            entry_points: description.entry_points,
+            files: marker.files,
+        })
+    }
+
+    /// RECORD rows by normalized path (directories left out).
+    fn parse_record(
+        &self,
+        entry: &ArchiveEntry,
+        content: &[u8],
+    ) -> Result<HashMap<String, RecordEntry>, InstallError> {
+        let text = std::str::from_utf8(content).map_err(|error| InstallError::NotUtf8 {
+            wheel: self.wheel.clone(),
+            entry: entry.name.clone(),
+            reason: error.to_string(),
+        })?;
+        let rows = parse_record(text).map_err(|error| InstallError::InvalidRecord {
+            wheel: self.wheel.clone(),
+            line: error.line,
+            reason: error.reason,
+        })?;
+        Ok(rows
+            .into_iter()
+            .filter(|row| !row.path.ends_with('/'))
+            .map(|row| {
+                let key = normalize_entry(&row.path)
+                    .map(|parts| parts.join("/"))
+                    .unwrap_or_else(|_| row.path.clone());
+                (key, row)
+            })
+            .collect())
+    }
+
+    /// Refuses entries that no install could place: `.data` paths without a known scheme key,
+    /// and the marker's name.
+    fn check_placement(&self, entry: &ArchiveEntry) -> Result<(), InstallError> {
+        if entry.path == MARKER {
+            return Err(InstallError::UnportablePath {
+                wheel: self.wheel.clone(),
+                entry: entry.name.clone(),
+                reason: "volley reserves this name",
+            });
+        }
+        let (top, rest) = entry.path.split_once('/').unwrap_or((&entry.path, ""));
+        if rest.is_empty() || !top.ends_with(".data") {
+            return Ok(());
+        }
+        let invalid = |reason: String| InstallError::InvalidDataEntry {
+            wheel: self.wheel.clone(),
+            entry: entry.name.clone(),
+            reason,
+        };
+        let Some((key, _)) = rest.split_once('/') else {
+            return Err(invalid(format!("expected {top}/<scheme key>/<path>")));
+        };
+        if !SCHEME_KEYS.contains(&key) {
+            return Err(invalid(format!(
+                "unknown scheme key \"{key}\" (expected data, headers, platlib, purelib or scripts)"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Extracts every entry into `dir`, hashing as it streams, and checks it against RECORD;
+    /// then checks that every RECORD row was seen. Returns the manifest.
+    fn extract<R: Read + Seek>(
+        &self,
+        archive: &mut ZipArchive<R>,
+        entries: &[ArchiveEntry],
+        dist_info: &str,
+        record: &HashMap<String, RecordEntry>,
+        dir: &Path,
+    ) -> Result<Vec<UnpackedFile>, InstallError> {
+        let record_path = format!("{dist_info}/RECORD");
+        let signatures = [
+            format!("{dist_info}/RECORD.jws"),
+            format!("{dist_info}/RECORD.p7s"),
+        ];
+        let mut files: Vec<UnpackedFile> = Vec::with_capacity(entries.len());
+        let mut positions: HashMap<String, usize> = HashMap::new();
+        let mut created: HashSet<PathBuf> = HashSet::new();
+        let mut buffer = vec![0; 64 * 1024];
+        for entry in entries {
+            let checked = entry.path != record_path && !signatures.contains(&entry.path);
+            let row = if checked {
+                Some(
+                    record
+                        .get(&entry.path)
+                        .ok_or_else(|| InstallError::NotInRecord {
+                            wheel: self.wheel.clone(),
+                            entry: entry.name.clone(),
+                        })?,
+                )
+            } else {
+                None
+            };
+            let mut record_hasher = match row {
+                None => None,
+                Some(row) => Some(self.record_hasher(entry, row)?),
+            };
+
+            let target = dir.join(&entry.path);
+            if let Some(parent) = target.parent()
+                && created.insert(parent.to_path_buf())
+            {
+                fs_err::create_dir_all(parent).map_err(|error| self.io(error))?;
+            }
+            let executable = entry.executable || is_data_script(&entry.path);
+            let mut writer = create_file(&target, executable).map_err(|error| self.io(error))?;
+            let mut reader = archive
+                .by_index(entry.index)
+                .map_err(|error| self.archive_error(error))?;
+            let (hash, size) = self.copy(
+                &mut reader,
+                &mut writer,
+                record_hasher.as_mut(),
+                &mut buffer,
+            )?;
+            drop(writer);
+            if let (Some(row), Some(hasher)) = (row, record_hasher) {
+                self.verify(entry, row, hasher, size)?;
+            }
+            if entry.path == record_path {
+                continue;
+            }
+            let file = UnpackedFile {
+                path: entry.path.clone(),
+                hash,
+                size,
+            };
+            match positions.get(&entry.path) {
+                Some(&position) => {
+                    tracing::debug!(
+                        "wheel {}: \"{}\" appears twice, the later one wins",
+                        self.wheel,
+                        entry.path
+                    );
+                    files[position] = file;
+                }
+                None => {
+                    positions.insert(entry.path.clone(), files.len());
+                    files.push(file);
+                }
+            }
+        }
+
+        let seen: HashSet<&str> = entries.iter().map(|entry| entry.path.as_str()).collect();
+        let mut missing: Vec<&RecordEntry> = record
+            .iter()
+            .filter(|(path, _)| !seen.contains(path.as_str()))
+            .map(|(_, row)| row)
+            .collect();
+        missing.sort_by_key(|row| row.line);
+        if let Some(row) = missing.first() {
+            return Err(InstallError::RecordedFileMissing {
+                wheel: self.wheel.clone(),
+                entry: row.path.clone(),
+            });
+        }
+        Ok(files)
+    }
+
+    /// Streams an entry into `writer` and `record_hasher` (if any); returns its sha256 and size.
+    fn copy(
+        &self,
+        reader: &mut impl Read,
+        writer: &mut fs_err::File,
+        mut record_hasher: Option<&mut RecordHasher>,
+        buffer: &mut [u8],
+    ) -> Result<(String, u64), InstallError> {
+        let mut sha256 = Sha256::new();
+        let mut size = 0u64;
+        loop {
+            let read = reader
+                .read(buffer)
+                .map_err(|error| self.archive_error(zip::result::ZipError::Io(error)))?;
+            if read == 0 {
+                break;
+            }
+            let chunk = &buffer[..read];
+            size += read as u64;
+            sha256.update(chunk);
+            if let Some(hasher) = record_hasher.as_deref_mut() {
+                hasher.update(chunk);
+            }
+            writer.write_all(chunk).map_err(|error| self.io(error))?;
+        }
+        Ok((record_digest(&sha256.finalize()), size))
+    }
+
+    /// Compares what was read with the entry's RECORD row.
+    fn verify(
+        &self,
+        entry: &ArchiveEntry,
+        row: &RecordEntry,
+        hasher: RecordHasher,
+        size: u64,
+    ) -> Result<(), InstallError> {
+        if let Some(expected) = row.size
+            && expected != size
+        {
+            return Err(InstallError::SizeMismatch {
+                wheel: self.wheel.clone(),
+                entry: entry.name.clone(),
+                expected,
+                actual: size,
+            });
+        }
+        let (algorithm, expected) = row.hash.clone().unwrap_or_default();
+        let actual = hasher.finish();
+        if expected != actual {
+            return Err(InstallError::HashMismatch {
+                wheel: self.wheel.clone(),
+                entry: entry.name.clone(),
+                algorithm,
+                expected,
+                actual,
+            });
+        }
+        Ok(())
+    }
+
+    /// The hasher for a RECORD row's algorithm.
+    fn record_hasher(
+        &self,
+        entry: &ArchiveEntry,
+        row: &RecordEntry,
+    ) -> Result<RecordHasher, InstallError> {
+        let Some((algorithm, _)) = &row.hash else {
+            return Err(InstallError::MissingHash {
+                wheel: self.wheel.clone(),
+                entry: entry.name.clone(),
+            });
+        };
+        RecordHasher::new(algorithm).map_err(|problem| InstallError::UnsupportedHash {
+            wheel: self.wheel.clone(),
+            entry: entry.name.clone(),
+            algorithm: algorithm.clone(),
+            reason: match problem {
+                UnsupportedAlgorithm::Insecure => "which is too weak to check a file",
+                UnsupportedAlgorithm::Unknown => "which volley does not know",
+            },
+        })
+    }
+}
+
+/// Whether an archive path is in `{name}-{version}.data/scripts/`.
+pub(crate) fn is_data_script(path: &str) -> bool {
+    let mut parts = path.splitn(3, '/');
+    matches!(
+        (parts.next(), parts.next(), parts.next()),
+        (Some(top), Some("scripts"), Some(rest)) if top.ends_with(".data") && !rest.is_empty()
+    )
+}
+
+/// Creates (or truncates, for an entry that appears twice) a file, executable (mode `0o777` less
+/// the umask) or not (`0o666` less the umask).
+fn create_file(path: &Path, executable: bool) -> io::Result<fs_err::File> {
+    let mut options = fs_err::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use fs_err::os::unix::fs::OpenOptionsExt;
+        options.mode(if executable { 0o777 } else { 0o666 });
+    }
+    #[cfg(not(unix))]
+    let _ = executable;
+    options.open(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn data_scripts() {
+        assert!(is_data_script("demo-1.0.data/scripts/tool"));
+        assert!(is_data_script("demo-1.0.data/scripts/sub/tool"));
+        assert!(!is_data_script("demo-1.0.data/data/tool"));
+        assert!(!is_data_script("demo/scripts/tool"));
+        assert!(!is_data_script("demo-1.0.data/scripts/"));
+    }
+
+    #[test]
+    fn marker_round_trip_and_errors() {
+        let marker = Marker {
+            wheel: "a-1.0-py3-none-any.whl".to_string(),
+            dist_info: "a-1.0.dist-info".to_string(),
+            record: "sha256=abc".to_string(),
+            files: vec![
+                UnpackedFile {
+                    path: "a/b,c.py".to_string(),
+                    hash: "XYZ".to_string(),
+                    size: 3,
+                },
+                UnpackedFile {
+                    path: "a-1.0.dist-info/METADATA".to_string(),
+                    hash: "UVW".to_string(),
+                    size: 10,
+                },
+            ],
+        };
+        let text = marker.write();
+        insta::assert_snapshot!(text, @r#"
+        volley-unpacked 1
+        wheel: a-1.0-py3-none-any.whl
+        dist-info: a-1.0.dist-info
+        record: sha256=abc
+
+        "a/b,c.py",sha256=XYZ,3
+        a-1.0.dist-info/METADATA,sha256=UVW,10
+        "#);
+        let parsed = Marker::parse(&text).unwrap();
+        assert_eq!(parsed.files, marker.files);
+        assert_eq!(parsed.record, "sha256=abc");
+
+        let error = |text: &str| Marker::parse(text).err().unwrap();
+        insta::assert_snapshot!(error("volley-unpacked 2\n\n"), @r#"the first line is not "volley-unpacked 1""#);
+        insta::assert_snapshot!(error("volley-unpacked 1\nwheel: x\n"), @"no blank line after the header");
+        insta::assert_snapshot!(error("volley-unpacked 1\nwheel: x\n\n"), @r#"no "dist-info" line"#);
+        insta::assert_snapshot!(error("volley-unpacked 1\n\na.py,,\n"), @r#"the manifest lists "a.py" without a sha256 and a size"#);
+    }
+}

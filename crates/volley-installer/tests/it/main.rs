@@ -1,0 +1,6 @@
+//! The installer's integration tests, one binary: `install_wheel` and `uninstall` (`install`),
+//! the unpacked cache, link modes, transactions and bytecode (`installer`).
+
+mod common;
+mod install;
+mod installer;
