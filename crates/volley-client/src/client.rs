@@ -3,7 +3,14 @@
 //! Its methods are thin: each looks up (or starts) a fetch in the [`Collection`] and awaits the
 //! shared result. The fetches themselves are methods of [`Inner`], which tasks own a reference
 //! to; the client's [`Owner`] aborts every task when the last clone of the client is dropped.
-//! Metadata strategies live in [`crate::metadata`], the stored pages in [`crate::page_cache`].
+//! Metadata strategies live in [`crate::metadata`], the stored pages in [`crate::page_cache`],
+//! find-links listings in [`crate::find_links`].
+//!
+//! A project's files are gathered from its index pages and the find-links locations at the
+//! same time: the indexes as the [`IndexStrategy`] says (the first index that has the project,
+//! or every index that has it), each find-links location listed once per run and asked for the
+//! project's files. Index URLs are kept without their credentials (the [`Http`] layer sends
+//! those), so that page URLs, file URLs, cache keys and stored pages carry none.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -15,15 +22,20 @@ use url::Url;
 use volley_cache::Cache;
 use volley_packaging::{CoreMetadata, PackageName};
 
+use reqwest::header::{ACCEPT, HeaderMap, HeaderValue};
+
+use crate::blocking::run_blocking;
 use crate::collection::{Collection, RangeData, SharedResult, url_key};
+use crate::credentials::{redact, redacted_url, without_credentials};
 use crate::download::{cached, cached_checked, check_hash, sha256_file};
+use crate::find_links::{FlatIndex, is_distribution_url, list_local};
 use crate::http::{Http, Live, RangeSpec};
 use crate::metadata::TAIL_SIZE;
-use crate::page::PageFormat;
+use crate::page::{Link, PageFormat, filename_of, html_links};
 use crate::page_cache::{self, Freshness, PageRequest, StoredPage};
 use crate::{
-    ClientError, ClientOptions, DownloadedFile, FetchKind, IndexFile, ProjectPage, Refresh,
-    Reporter,
+    ClientError, ClientOptions, DownloadedFile, FetchKind, FindLinks, IndexFile, IndexStrategy,
+    ProjectPage, Refresh, Reporter,
 };
 
 /// The network client: index pages, metadata and files, each fetched once per run, at most
@@ -45,7 +57,12 @@ impl Drop for Owner {
 }
 
 pub(crate) struct Inner {
+    /// The indexes asked, in order, without credentials (empty with `--no-index`).
     pub(crate) index_urls: Vec<Url>,
+    /// The same indexes as configured, credentials hidden: for messages.
+    shown_index_urls: Vec<Url>,
+    index_strategy: IndexStrategy,
+    find_links: Vec<FindLinks>,
     pub(crate) http: Http,
     pub(crate) cache: Cache,
     pub(crate) collection: Collection,
@@ -60,7 +77,8 @@ pub(crate) struct Inner {
 impl std::fmt::Debug for RegistryClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RegistryClient")
-            .field("index_urls", &self.inner().index_urls)
+            .field("index_urls", &self.inner().shown_index_urls)
+            .field("find_links", &self.inner().find_links)
             .field("cache", &self.inner().cache.root())
             .finish_non_exhaustive()
     }
@@ -74,8 +92,16 @@ impl RegistryClient {
     ) -> Result<Self, ClientError> {
         let collection = Collection::new(options.max_connections);
         let http = Http::new(&options, Arc::clone(&collection.connections), reporter)?;
+        let configured = if options.no_index {
+            Vec::new()
+        } else {
+            options.index_urls
+        };
         let inner = Inner {
-            index_urls: options.index_urls,
+            index_urls: configured.iter().map(without_credentials).collect(),
+            shown_index_urls: configured.iter().map(redacted_url).collect(),
+            index_strategy: options.index_strategy,
+            find_links: options.find_links,
             http,
             cache,
             collection,
@@ -92,24 +118,29 @@ impl RegistryClient {
         &self.owner.0
     }
 
-    /// The configured indexes, in the order they are asked.
+    /// The configured indexes, in the order they are asked, without their credentials (none
+    /// with `--no-index`).
     pub fn index_urls(&self) -> &[Url] {
         &self.inner().index_urls
+    }
+
+    /// The find-links locations.
+    pub fn find_links(&self) -> &[FindLinks] {
+        &self.inner().find_links
     }
 
     pub fn cache(&self) -> &Cache {
         &self.inner().cache
     }
 
-    /// The files of project `name`, from the first index that has it (an index that answers
-    /// 404 or 410 does not have it).
+    /// The files of project `name`: those of the first index that has it (an index that
+    /// answers 404 or 410 does not have it), or of every index that has it, as the
+    /// [`IndexStrategy`] says, and those of every find-links location. Fails with
+    /// [`ClientError::ProjectNotFound`] when none of them has any.
     pub async fn project_page(&self, name: &PackageName) -> Result<Arc<ProjectPage>, ClientError> {
         match self.inner().project_page(name) {
             Some(page) => page.await,
-            None => Err(ClientError::ProjectNotFound {
-                name: name.clone(),
-                indexes: Vec::new(),
-            }),
+            None => Err(self.inner().not_found(name)),
         }
     }
 
@@ -160,7 +191,7 @@ impl RegistryClient {
             .downloads
             .cancel(&url_key(&file.url))
         {
-            tracing::debug!("cancelled the download of {}", file.url);
+            tracing::debug!("cancelled the download of {}", redact(&file.url));
         }
     }
 }
@@ -170,7 +201,11 @@ impl Inner {
         self: &Arc<Self>,
         name: &PackageName,
     ) -> Option<SharedResult<Arc<ProjectPage>>> {
-        let first = page_url(self.index_urls.first()?, name);
+        let first = match (self.index_urls.first(), self.find_links.first()) {
+            (Some(index), _) => page_url(index, name),
+            (None, Some(location)) => location.url(),
+            (None, None) => return None,
+        };
         let inner = Arc::clone(self);
         let task_name = name.clone();
         Some(
@@ -182,27 +217,159 @@ impl Inner {
         )
     }
 
-    async fn fetch_project_page(&self, name: &PackageName) -> Result<ProjectPage, ClientError> {
-        for index in &self.index_urls {
-            let url = page_url(index, name);
-            let page = if url.scheme() == "file" {
-                local_page(name, index, &url).await?
-            } else {
-                self.remote_page(name, index, &url).await?
-            };
-            if let Some(page) = page {
-                return Ok(page);
+    async fn fetch_project_page(
+        self: &Arc<Self>,
+        name: &PackageName,
+    ) -> Result<ProjectPage, ClientError> {
+        let (pages, flat) = tokio::join!(self.index_pages(name), self.find_links_files(name));
+        let (pages, flat) = (pages?, flat?);
+        let (location, flat) = flat;
+        let Some(index) = pages.first().map(|page| page.index.clone()).or(location) else {
+            if self.offline && self.index_urls.iter().any(|index| index.scheme() != "file") {
+                return Err(ClientError::Offline {
+                    what: format!("the index page of \"{name}\""),
+                });
+            }
+            return Err(self.not_found(name));
+        };
+        let mut seen = HashSet::new();
+        let files = pages
+            .into_iter()
+            .flat_map(|page| page.files)
+            .chain(flat)
+            .filter(|file| seen.insert(url_key(&file.url)))
+            .collect();
+        Ok(ProjectPage {
+            name: name.clone(),
+            index,
+            files,
+        })
+    }
+
+    fn not_found(&self, name: &PackageName) -> ClientError {
+        ClientError::ProjectNotFound {
+            name: name.clone(),
+            indexes: self.shown_index_urls.clone(),
+            find_links: self.find_links.iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    /// The pages of `name` on the indexes that have it: the first only, or all of them.
+    async fn index_pages(&self, name: &PackageName) -> Result<Vec<ProjectPage>, ClientError> {
+        match self.index_strategy {
+            IndexStrategy::FirstIndex => {
+                for index in &self.index_urls {
+                    if let Some(page) = self.index_page(name, index).await? {
+                        return Ok(vec![page]);
+                    }
+                }
+                Ok(Vec::new())
+            }
+            IndexStrategy::UnsafeBestMatch => {
+                let pages = futures::future::join_all(
+                    self.index_urls
+                        .iter()
+                        .map(|index| self.index_page(name, index)),
+                )
+                .await;
+                let mut found = Vec::new();
+                for page in pages {
+                    found.extend(page?);
+                }
+                Ok(found)
             }
         }
-        if self.offline && self.index_urls.iter().any(|index| index.scheme() != "file") {
-            return Err(ClientError::Offline {
-                what: format!("the index page of \"{name}\""),
-            });
+    }
+
+    /// The page of `name` on `index`; `None` when the index does not have it.
+    async fn index_page(
+        &self,
+        name: &PackageName,
+        index: &Url,
+    ) -> Result<Option<ProjectPage>, ClientError> {
+        let url = page_url(index, name);
+        if url.scheme() == "file" {
+            local_page(name, index, &url).await
+        } else {
+            self.remote_page(name, index, &url).await
         }
-        Err(ClientError::ProjectNotFound {
-            name: name.clone(),
-            indexes: self.index_urls.clone(),
-        })
+    }
+
+    /// The files of `name` in every find-links location, in the order of the locations, and
+    /// the first location that has some.
+    async fn find_links_files(
+        self: &Arc<Self>,
+        name: &PackageName,
+    ) -> Result<(Option<Url>, Vec<IndexFile>), ClientError> {
+        let listings =
+            futures::future::join_all(self.find_links.iter().map(|location| self.flat(location)))
+                .await;
+        let mut first = None;
+        let mut files = Vec::new();
+        for (location, listing) in self.find_links.iter().zip(listings) {
+            let found = listing?.files(name);
+            if first.is_none() && !found.is_empty() {
+                first = Some(location.url());
+            }
+            files.extend(found);
+        }
+        Ok((first, files))
+    }
+
+    /// The listing of one find-links location, made once per run.
+    fn flat(self: &Arc<Self>, location: &FindLinks) -> SharedResult<Arc<FlatIndex>> {
+        let url = location.url();
+        let inner = Arc::clone(self);
+        let task_location = location.clone();
+        let task_url = url.clone();
+        self.collection
+            .flat
+            .get_or_spawn(url.clone(), &url, move || async move {
+                let links = inner.list_location(&task_location).await?;
+                tracing::debug!(
+                    "the find-links location {task_location} lists {} files",
+                    links.len()
+                );
+                Ok(Arc::new(FlatIndex::new(task_url, links)))
+            })
+    }
+
+    async fn list_location(&self, location: &FindLinks) -> Result<Vec<Link>, ClientError> {
+        let url = match location {
+            FindLinks::Path(path) => {
+                let path = path.clone();
+                return run_blocking(move || list_local(&path)).await;
+            }
+            FindLinks::Url(url) => url,
+        };
+        if is_distribution_url(url) {
+            return Ok(filename_of(url)
+                .map(|filename| Link::bare(filename, url.clone()))
+                .into_iter()
+                .collect());
+        }
+        if self.offline {
+            tracing::debug!("offline: skipping the find-links page {}", redact(url));
+            return Ok(Vec::new());
+        }
+        let mut headers = HeaderMap::new();
+        headers.insert(ACCEPT, HeaderValue::from_static("text/html"));
+        match self.http.get_bytes(url, FetchKind::Page, headers).await {
+            Ok(fetched) => Ok(html_links(
+                &fetched.url,
+                &String::from_utf8_lossy(&fetched.bytes),
+            )),
+            Err(error)
+                if matches!(
+                    error.status(),
+                    Some(StatusCode::NOT_FOUND | StatusCode::GONE)
+                ) =>
+            {
+                tracing::warn!("the find-links location {location} is ignored: {error}");
+                Ok(Vec::new())
+            }
+            Err(error) => Err(error),
+        }
     }
 
     /// The page of `name` on `index` (at `url`): the stored copy while it is fresh, else
@@ -242,7 +409,10 @@ impl Inner {
                     if !from_cache {
                         return Err(error);
                     }
-                    tracing::debug!("fetching {url} again: the cached copy is unusable: {error}");
+                    tracing::debug!(
+                        "fetching {} again: the cached copy is unusable: {error}",
+                        redact(url)
+                    );
                 }
             }
         }
@@ -263,7 +433,7 @@ impl Inner {
             Some(page) => {
                 match page.freshness(&request, self.refresh.includes(name), SystemTime::now()) {
                     Freshness::Fresh => {
-                        tracing::debug!("{url} is fresh in the cache");
+                        tracing::debug!("{} is fresh in the cache", redact(url));
                         return Ok(stored.map(|page| PageText::stored(page, url)));
                     }
                     Freshness::Revalidate(headers) => headers,
@@ -278,7 +448,7 @@ impl Inner {
                     Some(StatusCode::NOT_FOUND | StatusCode::GONE)
                 ) =>
             {
-                tracing::debug!("{name} is not on {url}: {error}");
+                tracing::debug!("{name} is not on {}: {error}", redact(url));
                 if stored.is_some() {
                     page_cache::remove(path.to_path_buf()).await;
                 }
@@ -296,7 +466,7 @@ impl Inner {
                             .to_string(),
                 });
             };
-            tracing::debug!("{url} is unchanged since it was cached");
+            tracing::debug!("{} is unchanged since it was cached", redact(url));
             let page = match page.revalidated(&request, &fetched, now) {
                 (page, _) if !page.is_storable() => {
                     page_cache::remove(path.to_path_buf()).await;
@@ -316,7 +486,7 @@ impl Inner {
                 }))
             }
             None => {
-                tracing::debug!("{url} may not be stored");
+                tracing::debug!("{} may not be stored", redact(url));
                 page_cache::remove(path.to_path_buf()).await;
                 Ok(Some(PageText {
                     content_type: fetched
@@ -474,7 +644,7 @@ async fn parse_text(
 ) -> Result<ProjectPage, ClientError> {
     let name = name.clone();
     let index = index.clone();
-    tokio::task::spawn_blocking(move || {
+    run_blocking(move || {
         parse_page(
             &name,
             &index,
@@ -484,7 +654,6 @@ async fn parse_text(
         )
     })
     .await
-    .expect("parsing a page does not panic")
 }
 
 fn parse_page(
@@ -544,9 +713,8 @@ async fn local_file(url: &Url, expected: Option<&str>) -> Result<DownloadedFile,
         reason: "not a local path".to_string(),
     })?;
     let hashed = path.clone();
-    let sha256 = tokio::task::spawn_blocking(move || sha256_file(&hashed))
+    let sha256 = run_blocking(move || sha256_file(&hashed))
         .await
-        .expect("hashing does not panic")
         .map_err(|error| ClientError::io(url, error))?;
     check_hash(url, expected, &sha256)?;
     Ok(DownloadedFile { path, sha256 })

@@ -1,8 +1,8 @@
 //! The download collection: every fetch of a run, keyed, started once, shared by every waiter.
 //!
-//! A fetch (an index page, a `.metadata` file, a byte range, a whole file, the metadata of a
-//! file) is identified by a key: the URL without its fragment, plus the range for range reads,
-//! or the project name for a project's page across indexes. The first request for a key spawns
+//! A fetch (an index page, a find-links listing, a `.metadata` file, a byte range, a whole file,
+//! the metadata of a file) is identified by a key: the URL without its fragment, plus the range
+//! for range reads, or the project name for a project's page across indexes and find-links. The first request for a key spawns
 //! the fetch as a tokio task owned by the collection; every request for the same key, before or
 //! after it finishes, gets a clone of one [`Shared`] handle to the task's result. Nothing is
 //! fetched twice in a run: finished results (and failures) stay in the map.
@@ -28,6 +28,7 @@ use tokio::task::AbortHandle;
 use url::Url;
 use volley_packaging::{CoreMetadata, PackageName};
 
+use crate::find_links::FlatIndex;
 use crate::http::RangeSpec;
 use crate::{ClientError, DownloadedFile, ProjectPage};
 
@@ -38,6 +39,8 @@ pub(crate) type SharedResult<V> = Shared<BoxFuture<'static, Result<V, ClientErro
 pub(crate) struct Collection {
     pub(crate) connections: Arc<Semaphore>,
     pub(crate) pages: InFlight<PackageName, Arc<ProjectPage>>,
+    /// Find-links listings, by location.
+    pub(crate) flat: InFlight<Url, Arc<FlatIndex>>,
     pub(crate) metadata: InFlight<Url, Arc<CoreMetadata>>,
     pub(crate) ranges: InFlight<(Url, RangeSpec), RangeData>,
     pub(crate) downloads: InFlight<Url, DownloadedFile>,
@@ -48,6 +51,7 @@ impl Collection {
         Self {
             connections: Arc::new(Semaphore::new(max_connections.max(1))),
             pages: InFlight::default(),
+            flat: InFlight::default(),
             metadata: InFlight::default(),
             ranges: InFlight::default(),
             downloads: InFlight::default(),
@@ -57,6 +61,7 @@ impl Collection {
     /// Abort every task still running.
     pub(crate) fn abort_all(&self) {
         self.pages.abort_all();
+        self.flat.abort_all();
         self.metadata.abort_all();
         self.ranges.abort_all();
         self.downloads.abort_all();

@@ -23,6 +23,7 @@ use tokio::io::AsyncWriteExt;
 use url::Url;
 use volley_cache::{Cache, CacheBucket, CacheError, persist_atomic, temp_file_in, write_atomic};
 
+use crate::blocking::run_blocking;
 use crate::http::Live;
 use crate::retry::Failure;
 use crate::{ClientError, IndexFile};
@@ -160,7 +161,7 @@ pub(crate) async fn cached_checked(cache: &Cache, file: &IndexFile) -> Option<Do
         Lookup::Missing => return None,
         Lookup::Unchecked(done, stamp) => (done, stamp),
     };
-    tokio::task::spawn_blocking(move || {
+    run_blocking(move || {
         let actual = match sha256_file(&done.path) {
             Ok(actual) => actual,
             Err(error) => {
@@ -187,7 +188,6 @@ pub(crate) async fn cached_checked(cache: &Cache, file: &IndexFile) -> Option<Do
         }
     })
     .await
-    .expect("hashing does not panic")
 }
 
 /// Remove a damaged cached file and its sidecar, unless the file changed since it was
@@ -266,7 +266,7 @@ impl Live {
         }
         let path = cache_path(cache, &actual, filename);
         let destination = path.clone();
-        let persisted = tokio::task::spawn_blocking(move || {
+        let persisted = run_blocking(move || {
             if let Some(parent) = destination.parent() {
                 fs_err::create_dir_all(parent)?;
             }
@@ -274,8 +274,7 @@ impl Live {
             mark_verified(&destination);
             Ok::<_, CacheError>(())
         })
-        .await
-        .expect("persisting a file does not panic");
+        .await;
         if let Err(error) = persisted {
             return Err(self.fail(ClientError::cache(&url, error).into()));
         }
@@ -312,13 +311,12 @@ pub(crate) async fn store_bytes(
     check_hash(url, expected, &actual)?;
     let path = cache_path(cache, &actual, filename);
     let destination = path.clone();
-    tokio::task::spawn_blocking(move || {
+    run_blocking(move || {
         write_atomic(&destination, &bytes)?;
         mark_verified(&destination);
         Ok(())
     })
     .await
-    .expect("writing a file does not panic")
     .map_err(|error| ClientError::cache(url, error))?;
     Ok(DownloadedFile {
         path,

@@ -2,6 +2,9 @@
 //!
 //! Results are shared between every caller waiting on the same fetch, so the error is `Clone`:
 //! foreign errors are kept as their message (reqwest's source chain) or behind an `Arc`.
+//!
+//! Every URL in a message goes through [`redact`]: the client's URLs carry no credentials (they
+//! are taken out before any request), but a link on a page may, and configured index URLs do.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -11,25 +14,52 @@ use url::Url;
 use volley_cache::CacheError;
 use volley_packaging::PackageName;
 
-/// A fetch that failed. Every variant names the URL (or the file) involved.
+use crate::credentials::redact;
+
+/// A fetch that failed, or a setting the client could not use. Every variant names the URL
+/// (or the file) involved.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ClientError {
     #[error("failed to set up the HTTP client: {reason}")]
     Setup { reason: String },
     #[error("failed to read root certificates from \"{}\": {reason}", path.display())]
     Certificate { path: PathBuf, reason: String },
-    #[error("failed to fetch {url}: {reason}")]
+    #[error("failed to read the client certificate and key from \"{}\": {reason}", path.display())]
+    ClientCertificate { path: PathBuf, reason: String },
+    /// `proxy` is shown with its password hidden.
+    #[error("invalid proxy \"{proxy}\": {reason}")]
+    Proxy { proxy: String, reason: String },
+    #[error("invalid trusted host \"{value}\": {reason}")]
+    TrustedHost { value: String, reason: String },
+    #[error("invalid find-links location \"{location}\": {reason}")]
+    FindLinks { location: String, reason: String },
+    #[error(
+        "refusing to fetch the index page {} over plain HTTP: \"{}\" is not a trusted host (use https, or trust the host)",
+        redact(url),
+        url.host_str().unwrap_or_default()
+    )]
+    InsecureHost { url: Url },
+    #[error("failed to fetch {}: {reason}", redact(url))]
     Network { url: Url, reason: String },
-    #[error("request to {url} failed with HTTP {status}")]
+    #[error("request to {} failed with HTTP {status}", redact(url))]
     Status { url: Url, status: StatusCode },
-    #[error("package \"{name}\" was not found in {}", describe_indexes(indexes))]
+    /// `indexes` are the configured index URLs (credentials hidden, see [`redact`]), and
+    /// `find_links` the find-links locations as shown; both empty when nothing was searched.
+    #[error(
+        "package \"{name}\" was not found in {}",
+        describe_sources(indexes, find_links)
+    )]
     ProjectNotFound {
         name: PackageName,
         indexes: Vec<Url>,
+        find_links: Vec<String>,
     },
-    #[error("invalid index page {url}: {reason}")]
+    #[error("invalid index page {}: {reason}", redact(url))]
     InvalidPage { url: Url, reason: String },
-    #[error("hash mismatch for {url}: expected sha256:{expected}, got sha256:{actual}")]
+    #[error(
+        "hash mismatch for {}: expected sha256:{expected}, got sha256:{actual}",
+        redact(url)
+    )]
     HashMismatch {
         url: Url,
         /// Lowercase hex.
@@ -37,27 +67,28 @@ pub enum ClientError {
         /// Lowercase hex.
         actual: Box<str>,
     },
-    #[error("invalid metadata in {url}: {reason}")]
+    #[error("invalid metadata in {}: {reason}", redact(url))]
     InvalidMetadata { url: Url, reason: String },
-    #[error("failed to read the wheel {url}: {reason}")]
+    #[error("failed to read the wheel {}: {reason}", redact(url))]
     InvalidWheel { url: Url, reason: String },
     #[error(
-        "{url} is a source distribution without a .metadata file, so its metadata needs a build"
+        "{} is a source distribution without a .metadata file, so its metadata needs a build",
+        redact(url)
     )]
     MetadataNeedsBuild { url: Url },
-    #[error("failed to store {url} in the cache")]
+    #[error("failed to store {} in the cache", redact(url))]
     Cache {
         url: Url,
         #[source]
         source: Arc<CacheError>,
     },
-    #[error("a disk operation failed for {url}")]
+    #[error("a disk operation failed for {}", redact(url))]
     Io {
         url: Url,
         #[source]
         source: Arc<std::io::Error>,
     },
-    #[error("the fetch of {url} was cancelled")]
+    #[error("the fetch of {} was cancelled", redact(url))]
     Cancelled { url: Url },
     /// In offline mode, something that would need a request: `what` names it (`the index page
     /// of "flask"`, `the metadata of flask-3.0.0-py3-none-any.whl`, a file name).
@@ -119,14 +150,24 @@ fn reqwest_reason(error: &reqwest::Error) -> String {
     parts.join(": ")
 }
 
-fn describe_indexes(indexes: &[Url]) -> String {
-    match indexes {
-        [] => "any index".to_string(),
-        [one] => format!("the index {one}"),
-        many => format!(
+fn describe_sources(indexes: &[Url], find_links: &[String]) -> String {
+    let indexes = match indexes {
+        [] => None,
+        [one] => Some(format!("the index {}", redact(one))),
+        many => Some(format!(
             "any of the indexes {}",
-            many.iter().map(Url::as_str).collect::<Vec<_>>().join(", ")
-        ),
+            many.iter().map(redact).collect::<Vec<_>>().join(", ")
+        )),
+    };
+    let find_links = match find_links {
+        [] => None,
+        [one] => Some(format!("the find-links location {one}")),
+        many => Some(format!("the find-links locations {}", many.join(", "))),
+    };
+    match (indexes, find_links) {
+        (None, None) => "any index or find-links location (none is configured)".to_string(),
+        (Some(one), None) | (None, Some(one)) => one,
+        (Some(indexes), Some(find_links)) => format!("{indexes} or {find_links}"),
     }
 }
 
@@ -148,13 +189,40 @@ mod tests {
             ClientError::ProjectNotFound {
                 name: name.clone(),
                 indexes: vec![Url::parse("https://pypi.org/simple").unwrap()],
+                find_links: Vec::new(),
+            },
+            ClientError::ProjectNotFound {
+                name: name.clone(),
+                indexes: vec![
+                    Url::parse("https://pypi.org/simple").unwrap(),
+                    Url::parse("https://user:secret@example.org/simple").unwrap(),
+                ],
+                find_links: Vec::new(),
+            },
+            ClientError::ProjectNotFound {
+                name: name.clone(),
+                indexes: vec![Url::parse("https://token@example.org/simple").unwrap()],
+                find_links: vec!["/srv/wheels".to_string()],
+            },
+            ClientError::ProjectNotFound {
+                name: name.clone(),
+                indexes: Vec::new(),
+                find_links: vec![
+                    "/srv/wheels".to_string(),
+                    "https://example.org/links.html".to_string(),
+                ],
             },
             ClientError::ProjectNotFound {
                 name,
-                indexes: vec![
-                    Url::parse("https://pypi.org/simple").unwrap(),
-                    Url::parse("https://example.org/simple").unwrap(),
-                ],
+                indexes: Vec::new(),
+                find_links: Vec::new(),
+            },
+            ClientError::Network {
+                url: Url::parse("https://user:secret@example.org/f.whl").unwrap(),
+                reason: "connection reset".to_string(),
+            },
+            ClientError::InsecureHost {
+                url: Url::parse("http://example.org/simple/flask/").unwrap(),
             },
             ClientError::HashMismatch {
                 url: url.clone(),
@@ -175,13 +243,18 @@ mod tests {
             .collect::<Vec<_>>()
             .join("\n");
         insta::assert_snapshot!(text, @r#"
-        request to https://example.org/simple/flask/ failed with HTTP 404 Not Found
-        package "flask" was not found in the index https://pypi.org/simple
-        package "flask" was not found in any of the indexes https://pypi.org/simple, https://example.org/simple
-        hash mismatch for https://example.org/simple/flask/: expected sha256:00ff, got sha256:ff00
-        the fetch of https://example.org/simple/flask/ was cancelled
-        the index page of "flask" is not in the cache (offline)
-        flask-3.0.0-py3-none-any.whl is not in the cache (offline)
-        "#);
+            request to https://example.org/simple/flask/ failed with HTTP 404 Not Found
+            package "flask" was not found in the index https://pypi.org/simple
+            package "flask" was not found in any of the indexes https://pypi.org/simple, https://user:****@example.org/simple
+            package "flask" was not found in the index https://****@example.org/simple or the find-links location /srv/wheels
+            package "flask" was not found in the find-links locations /srv/wheels, https://example.org/links.html
+            package "flask" was not found in any index or find-links location (none is configured)
+            failed to fetch https://user:****@example.org/f.whl: connection reset
+            refusing to fetch the index page http://example.org/simple/flask/ over plain HTTP: "example.org" is not a trusted host (use https, or trust the host)
+            hash mismatch for https://example.org/simple/flask/: expected sha256:00ff, got sha256:ff00
+            the fetch of https://example.org/simple/flask/ was cancelled
+            the index page of "flask" is not in the cache (offline)
+            flask-3.0.0-py3-none-any.whl is not in the cache (offline)
+            "#);
     }
 }

@@ -6,15 +6,21 @@
 //! bodies. Callers loop with [`Attempts`] to retry transient failures: the whole request is
 //! sent again, including when its body broke off midway.
 //!
+//! Credentials are settled here too: [`Http::send`] takes any out of the URL, asks the
+//! [`Authenticator`] what to send to its origin, sends it as basic auth, and after a
+//! `401 Unauthorized` retries once with what the keyring gives (see `authentication.rs`). The
+//! reqwest client is chosen per host by the [`Transport`] (trusted hosts have their own), which
+//! also refuses index pages over plain HTTP from hosts that are neither trusted nor local.
+//!
 //! Traps: reqwest (with its `gzip` feature) asks for gzip on every request that does not say
 //! otherwise, range requests included, and would then decompress: range requests and file
 //! downloads send `Accept-Encoding: identity`, so offsets and hashes refer to the file itself.
-//! Index pages keep gzip. TLS uses rustls with the ring provider, installed in
-//! [`Http::new`]: without an installed provider reqwest panics when it builds its client.
+//! Index pages keep gzip. URLs given to the reporter and put into errors and logs carry no
+//! credentials (they are taken out before the request) and are redacted anyway.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
 use reqwest::StatusCode;
@@ -22,11 +28,17 @@ use reqwest::header::{ACCEPT_ENCODING, CONTENT_RANGE, HeaderMap, HeaderValue, RA
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use url::Url;
 
+use crate::authentication::Authenticator;
+use crate::credentials::{Credentials, redact, redacted_url, split_credentials};
+use crate::keyring::Keyring;
+use crate::netrc::Netrc;
 use crate::retry::{self, Failure};
-use crate::{ClientError, ClientOptions, FetchId, FetchKind, Reporter};
+use crate::transport::Transport;
+use crate::{ClientError, ClientOptions, FetchId, FetchKind, KeyringProvider, Reporter};
 
 pub(crate) struct Http {
-    client: reqwest::Client,
+    transport: Transport,
+    authenticator: Authenticator,
     connections: Arc<Semaphore>,
     retries: u32,
     reporter: Arc<dyn Reporter>,
@@ -39,35 +51,21 @@ impl Http {
         connections: Arc<Semaphore>,
         reporter: Arc<dyn Reporter>,
     ) -> Result<Self, ClientError> {
-        // Idempotent: fails only when a provider is installed already.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let mut builder = reqwest::Client::builder()
-            .user_agent(options.user_agent.as_str())
-            .read_timeout(options.timeout)
-            .connect_timeout(options.connect_timeout)
-            .pool_idle_timeout(Duration::from_secs(90));
-        let mut certificates = Vec::new();
-        for path in &options.extra_root_certificates {
-            let pem = fs_err::read(path).map_err(|error| ClientError::Certificate {
-                path: path.clone(),
-                reason: error.to_string(),
-            })?;
-            let bundle = reqwest::Certificate::from_pem_bundle(&pem).map_err(|error| {
-                ClientError::Certificate {
-                    path: path.clone(),
-                    reason: error.to_string(),
-                }
-            })?;
-            certificates.extend(bundle);
-        }
-        if !certificates.is_empty() {
-            builder = builder.tls_certs_merge(certificates);
-        }
-        let client = builder.build().map_err(|error| ClientError::Setup {
-            reason: error.to_string(),
-        })?;
+        let transport = Transport::new(options)?;
+        let netrc = options.netrc.as_deref().and_then(Netrc::load);
+        let keyring = match options.keyring_provider {
+            KeyringProvider::Disabled => None,
+            KeyringProvider::Subprocess => Some(Keyring::new(options.keyring_command.clone())),
+        };
+        let index_urls: &[Url] = if options.no_index {
+            &[]
+        } else {
+            &options.index_urls
+        };
+        let authenticator = Authenticator::new(index_urls, netrc, keyring);
         Ok(Self {
-            client,
+            transport,
+            authenticator,
             connections,
             retries: options.retries,
             reporter,
@@ -84,26 +82,48 @@ impl Http {
         }
     }
 
-    /// One GET of `url`: waits for a connection slot, sends, and checks the status. Error
-    /// statuses become failures (transient for 5xx, 408 and 429); a 304 (to a conditional
-    /// request) is not an error.
+    /// One GET of `url`: waits for a connection slot, sends (with the credentials for its
+    /// origin), and checks the status. Error statuses become failures (transient for 5xx, 408
+    /// and 429); a 304 (to a conditional request) is not an error. An index page (`kind` is
+    /// [`FetchKind::Page`]) must come from a secure origin.
     pub(crate) async fn send(
         &self,
         url: &Url,
         kind: FetchKind,
         headers: HeaderMap,
     ) -> Result<Live, Failure> {
+        let (url, embedded) = split_credentials(url);
+        let url = &url;
+        if kind == FetchKind::Page && !self.transport.is_secure_origin(url) {
+            return Err(Failure::Permanent(ClientError::InsecureHost {
+                url: url.clone(),
+            }));
+        }
+        let credentials = self.authenticator.credentials(url, embedded).await;
         let permit = Arc::clone(&self.connections)
             .acquire_owned()
             .await
             .expect("the connection semaphore is never closed");
-        let response = self
-            .client
-            .get(url.clone())
-            .headers(headers)
-            .send()
-            .await
-            .map_err(|error| network_failure(url, &error))?;
+        let mut response = self.request(url, &headers, credentials.as_ref()).await?;
+        if response.status() == StatusCode::UNAUTHORIZED
+            && let Some(renewed) = self
+                .authenticator
+                .after_unauthorized(url, credentials.as_ref())
+                .await
+        {
+            tracing::debug!(
+                "{} asked for credentials: retrying with the keyring's",
+                redact(url)
+            );
+            drop(response);
+            response = self.request(url, &headers, Some(&renewed)).await?;
+            if response.status() == StatusCode::UNAUTHORIZED {
+                tracing::warn!(
+                    "401 Unauthorized: the credentials from the keyring are not correct for {}",
+                    redact(url)
+                );
+            }
+        }
         let status = response.status();
         if !status.is_success() && status != StatusCode::NOT_MODIFIED {
             let error = ClientError::Status {
@@ -131,9 +151,34 @@ impl Http {
         })
     }
 
+    /// Send one request to `url` (without credentials) with `credentials` as basic auth.
+    async fn request(
+        &self,
+        url: &Url,
+        headers: &HeaderMap,
+        credentials: Option<&Credentials>,
+    ) -> Result<reqwest::Response, Failure> {
+        let mut request = self
+            .transport
+            .client_for(url)
+            .get(url.clone())
+            .headers(headers.clone());
+        if let Some(credentials) = credentials {
+            request = request.basic_auth(
+                &credentials.username,
+                Some(credentials.password.as_deref().unwrap_or_default()),
+            );
+        }
+        request
+            .send()
+            .await
+            .map_err(|error| network_failure(url, &error))
+    }
+
     fn start_fetch(&self, url: &Url, kind: FetchKind, total: Option<u64>) -> FetchGuard {
         let id = FetchId(self.next_id.fetch_add(1, Ordering::Relaxed));
-        self.reporter.on_fetch_start(id, url, kind, total);
+        self.reporter
+            .on_fetch_start(id, &redacted_url(url), kind, total);
         FetchGuard {
             id,
             reporter: Arc::clone(&self.reporter),
@@ -325,13 +370,15 @@ impl Attempts<'_> {
                 let wait = retry::backoff(self.retry, retry_after);
                 tracing::debug!(
                     "retrying {} in {wait:?} (retry {} of {}): {error}",
-                    self.url,
+                    redact(self.url),
                     self.retry,
                     self.http.retries
                 );
-                self.http
-                    .reporter
-                    .on_retry(self.url, self.retry, &error.to_string());
+                self.http.reporter.on_retry(
+                    &redacted_url(self.url),
+                    self.retry,
+                    &error.to_string(),
+                );
                 tokio::time::sleep(wait).await;
                 Ok(())
             }

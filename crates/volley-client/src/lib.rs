@@ -5,7 +5,8 @@
 //! [`IndexFile`]s of a project), [`RegistryClient::metadata`] a file's core metadata, and
 //! [`RegistryClient::download`] the file itself in the cache. The `prefetch_*` and
 //! `start_download` variants start the same fetches without waiting, so the resolver can run
-//! ahead of the network. Underneath, the download collection (`collection.rs`) keys every fetch,
+//! ahead of the network. [`ClientOptions`] says where projects come from and how to reach them.
+//! Underneath, the download collection (`collection.rs`) keys every fetch,
 //! starts it once as an owned task and shares its result; the request layer (`http.rs`) caps
 //! requests in flight, retries transient failures and reports progress to a [`Reporter`].
 //!
@@ -29,25 +30,49 @@
 //!   mtime when it was last hashed), because someone may have damaged the cache
 //!   (`download.rs`).
 //! - `file://` indexes and files are read in place (a directory's page is its `index.html`).
+//! - Which indexes a project's files come from is the [`IndexStrategy`]: the first index that
+//!   has the project (the default, against dependency confusion), or all of them (pip's
+//!   `unsafe-best-match`). [`FindLinks`] locations are added to every project either way, and
+//!   alone with [`ClientOptions::no_index`] (`find_links.rs`, `client.rs`; `docs/indexes.md`).
+//! - Credentials (in index URLs, from a netrc file, from the `keyring` command) are taken out
+//!   of URLs before any request and sent as basic auth to their origin only, pages and files
+//!   alike (`authentication.rs`). The URLs the client keeps, caches, reports and logs carry
+//!   none; any URL shown goes through [`redact`] (`https://user:****@host/...`, as pip shows
+//!   it), and the binary must show [`IndexFile::url`] (a page's link may carry credentials)
+//!   through it too.
+//! - `--cert` replaces the system's certificates (as pip's does); trusted hosts skip
+//!   certificate checks through a second reqwest client, and are the only hosts, with the
+//!   loopback interface, whose index pages may come over plain HTTP (`transport.rs`).
 
+mod authentication;
+mod blocking;
 mod client;
 mod collection;
+mod credentials;
 mod download;
 mod error;
+mod find_links;
 mod html;
 mod http;
+mod keyring;
 mod metadata;
+mod netrc;
 mod options;
 mod page;
 mod page_cache;
 mod reporter;
 mod retry;
 mod sparse_file;
+mod transport;
 mod wheel_metadata;
 
+pub use blocking::run_blocking;
 pub use client::RegistryClient;
+pub use credentials::redact;
 pub use download::DownloadedFile;
 pub use error::ClientError;
-pub use options::{ClientOptions, DEFAULT_INDEX_URL, Refresh};
+pub use find_links::FindLinks;
+pub use keyring::KeyringProvider;
+pub use options::{ClientOptions, DEFAULT_INDEX_URL, IndexStrategy, Refresh};
 pub use page::{IndexFile, ProjectPage};
 pub use reporter::{FetchId, FetchKind, NoReporter, Reporter};

@@ -29,8 +29,10 @@ use url::Url;
 use volley_cache::{CacheBucket, write_atomic};
 use volley_packaging::{CoreMetadata, DistFilename, WheelFilename};
 
+use crate::blocking::run_blocking;
 use crate::client::Inner;
 use crate::collection::{RangeData, url_key};
+use crate::credentials::redact;
 use crate::download::{cached_checked, check_hash, sha256_hex, store_bytes};
 use crate::http::{RangeAnswer, RangeSpec};
 use crate::sparse_file::SparseFile;
@@ -110,11 +112,9 @@ impl Inner {
         if let Some(path) = cache_path
             && key.is_some_and(|key| key.admits(&bytes))
         {
-            let written = tokio::task::spawn_blocking(move || write_atomic(&path, &bytes))
-                .await
-                .expect("writing a file does not panic");
+            let written = run_blocking(move || write_atomic(&path, &bytes)).await;
             if let Err(error) = written {
-                tracing::debug!("failed to cache the metadata of {url}: {error}");
+                tracing::debug!("failed to cache the metadata of {}: {error}", redact(&url));
             }
         }
         Ok(Arc::new(metadata))
@@ -163,7 +163,10 @@ impl Inner {
                     return Ok(fetched.bytes.to_vec());
                 }
                 Err(error) if error.status() == Some(StatusCode::NOT_FOUND) => {
-                    tracing::debug!("the index lists {metadata_url} but does not serve it");
+                    tracing::debug!(
+                        "the index lists {} but does not serve it",
+                        redact(&metadata_url)
+                    );
                 }
                 Err(error) => return Err(error),
             }
@@ -228,7 +231,8 @@ impl Inner {
         }
         if let Ok(LazyMetadata::Found(_)) = &result {
             tracing::debug!(
-                "read the metadata of {url} with {} of its {} bytes",
+                "read the metadata of {} with {} of its {} bytes",
+                redact(&url),
                 sparse.fetched_bytes(),
                 sparse.len()
             );
@@ -247,15 +251,12 @@ impl Inner {
         loop {
             let pass = sparse.clone();
             let pass_wheel = wheel.clone();
-            let outcome = tokio::task::spawn_blocking(move || {
-                wheel_metadata::read_sparse(&pass, &pass_wheel)
-            })
-            .await
-            .expect("reading a zip does not panic")
-            .map_err(|reason| ClientError::InvalidWheel {
-                url: url.clone(),
-                reason,
-            })?;
+            let outcome = run_blocking(move || wheel_metadata::read_sparse(&pass, &pass_wheel))
+                .await
+                .map_err(|reason| ClientError::InvalidWheel {
+                    url: url.clone(),
+                    reason,
+                })?;
             let range = match outcome {
                 SparseRead::Found(bytes) => return Ok(LazyMetadata::Found(bytes)),
                 SparseRead::Need(range) => range,
@@ -348,9 +349,8 @@ async fn read_wheel(
     wheel: &WheelFilename,
 ) -> Result<Vec<u8>, ClientError> {
     let wheel = wheel.clone();
-    tokio::task::spawn_blocking(move || wheel_metadata::read_file(&path, &wheel))
+    run_blocking(move || wheel_metadata::read_file(&path, &wheel))
         .await
-        .expect("reading a zip does not panic")
         .map_err(|reason| ClientError::InvalidWheel {
             url: url.clone(),
             reason,

@@ -23,6 +23,7 @@ use volley_packaging::{
     DistFilename, HashAlgorithm, HashDigest, PackageName, VersionSpecifiers, parse_requires_python,
 };
 
+use crate::credentials::redact;
 use crate::html;
 
 /// The content type of PEP 691 JSON pages.
@@ -34,7 +35,9 @@ pub(crate) const PAGE_ACCEPT: &str = "application/vnd.pypi.simple.v1+json, appli
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProjectPage {
     pub name: PackageName,
-    /// The index the page came from (as configured, e.g. `https://pypi.org/simple`).
+    /// The index the page came from (as configured, e.g. `https://pypi.org/simple`, but
+    /// without credentials). For files gathered from several indexes and find-links
+    /// locations, the first of them that had the project (an index before a location).
     pub index: Url,
     pub files: Vec<IndexFile>,
 }
@@ -117,45 +120,9 @@ impl PageFormat {
 impl ProjectPage {
     /// Parse a PEP 503 HTML page of `name` fetched from `page_url` (after redirects).
     pub fn from_html(name: &PackageName, index: &Url, page_url: &Url, text: &str) -> Self {
-        let links = html::scan(text);
-        let base = links
-            .base
-            .as_deref()
-            .and_then(|base| page_url.join(base).ok())
-            .unwrap_or_else(|| page_url.clone());
-        let files = links
-            .anchors
-            .iter()
-            .filter_map(|anchor| {
-                let href = anchor.attribute("href").flatten()?;
-                let Ok(mut url) = base.join(href.trim()) else {
-                    tracing::debug!("skipping the link \"{href}\" on {page_url}: not a URL");
-                    return None;
-                };
-                let hashes = url
-                    .fragment()
-                    .and_then(HashDigest::from_fragment)
-                    .into_iter()
-                    .collect();
-                url.set_fragment(None);
-                let filename = filename_of(&url)?;
-                let core_metadata = anchor
-                    .attribute("data-core-metadata")
-                    .or_else(|| anchor.attribute("data-dist-info-metadata"))
-                    .and_then(|value| html_core_metadata(value.unwrap_or_default()));
-                let file = RawFile {
-                    filename,
-                    url,
-                    hashes,
-                    requires_python: anchor.attribute("data-requires-python").flatten(),
-                    yanked: anchor
-                        .attribute("data-yanked")
-                        .map(|reason| reason.unwrap_or_default().to_string()),
-                    core_metadata,
-                    size: None,
-                };
-                file.into_index_file(name, page_url)
-            })
+        let files = html_links(page_url, text)
+            .into_iter()
+            .filter_map(|link| link.into_index_file(name, page_url))
             .collect();
         Self {
             name: name.clone(),
@@ -185,7 +152,11 @@ impl ProjectPage {
             .into_iter()
             .filter_map(|file| {
                 let Ok(mut url) = page_url.join(&file.url) else {
-                    tracing::debug!("skipping the URL \"{}\" on {page_url}: not a URL", file.url);
+                    tracing::debug!(
+                        "skipping the URL \"{}\" on {}: not a URL",
+                        file.url,
+                        redact(page_url)
+                    );
                     return None;
                 };
                 let mut hashes = json_hashes(&file.hashes);
@@ -203,11 +174,11 @@ impl ProjectPage {
                     Some(JsonYanked::Flag(true)) => Some(String::new()),
                     _ => None,
                 };
-                let raw = RawFile {
+                let raw = Link {
                     filename: file.filename,
                     url,
                     hashes,
-                    requires_python: file.requires_python.as_deref(),
+                    requires_python: file.requires_python,
                     yanked,
                     core_metadata,
                     size: file.size,
@@ -223,32 +194,102 @@ impl ProjectPage {
     }
 }
 
-/// A link as read from a page, before its filename is checked.
-struct RawFile<'a> {
-    filename: String,
-    url: Url,
-    hashes: Vec<HashDigest>,
-    requires_python: Option<&'a str>,
-    yanked: Option<String>,
-    core_metadata: Option<Vec<HashDigest>>,
-    size: Option<u64>,
+/// The links of a PEP 503 HTML page (or a find-links page) fetched from `page_url` (after
+/// redirects): every `<a href>` whose URL ends in a file name, made absolute.
+pub(crate) fn html_links(page_url: &Url, text: &str) -> Vec<Link> {
+    let links = html::scan(text);
+    let base = links
+        .base
+        .as_deref()
+        .and_then(|base| page_url.join(base).ok())
+        .unwrap_or_else(|| page_url.clone());
+    links
+        .anchors
+        .iter()
+        .filter_map(|anchor| {
+            let href = anchor.attribute("href").flatten()?;
+            let Ok(mut url) = base.join(href.trim()) else {
+                tracing::debug!(
+                    "skipping the link \"{href}\" on {}: not a URL",
+                    redact(page_url)
+                );
+                return None;
+            };
+            let hashes = url
+                .fragment()
+                .and_then(HashDigest::from_fragment)
+                .into_iter()
+                .collect();
+            url.set_fragment(None);
+            let filename = filename_of(&url)?;
+            let core_metadata = anchor
+                .attribute("data-core-metadata")
+                .or_else(|| anchor.attribute("data-dist-info-metadata"))
+                .and_then(|value| html_core_metadata(value.unwrap_or_default()));
+            Some(Link {
+                filename,
+                url,
+                hashes,
+                requires_python: anchor
+                    .attribute("data-requires-python")
+                    .flatten()
+                    .map(str::to_string),
+                yanked: anchor
+                    .attribute("data-yanked")
+                    .map(|reason| reason.unwrap_or_default().to_string()),
+                core_metadata,
+                size: None,
+            })
+        })
+        .collect()
 }
 
-impl RawFile<'_> {
-    fn into_index_file(self, name: &PackageName, page_url: &Url) -> Option<IndexFile> {
+/// A link to a file as read from a page or a directory, before its filename is matched to a
+/// project.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Link {
+    pub(crate) filename: String,
+    pub(crate) url: Url,
+    pub(crate) hashes: Vec<HashDigest>,
+    pub(crate) requires_python: Option<String>,
+    pub(crate) yanked: Option<String>,
+    pub(crate) core_metadata: Option<Vec<HashDigest>>,
+    pub(crate) size: Option<u64>,
+}
+
+impl Link {
+    /// A link to a file without any data but its URL.
+    pub(crate) fn bare(filename: String, url: Url) -> Self {
+        Self {
+            filename,
+            url,
+            hashes: Vec::new(),
+            requires_python: None,
+            yanked: None,
+            core_metadata: None,
+            size: None,
+        }
+    }
+}
+
+impl Link {
+    /// The file, if it is a wheel or sdist of `name`; `source` is where the link was found.
+    pub(crate) fn into_index_file(self, name: &PackageName, source: &Url) -> Option<IndexFile> {
         let Some(dist) = DistFilename::parse(&self.filename, name) else {
             tracing::trace!(
-                "skipping \"{}\" on {page_url}: not a wheel or sdist of {name}",
-                self.filename
+                "skipping \"{}\" on {}: not a wheel or sdist of {name}",
+                self.filename,
+                redact(source)
             );
             return None;
         };
-        let requires_python = self.requires_python.and_then(|value| {
+        let requires_python = self.requires_python.as_deref().and_then(|value| {
             parse_requires_python(value)
                 .inspect_err(|error| {
                     tracing::debug!(
-                        "ignoring the requires-python of \"{}\" on {page_url}: {error}",
-                        self.filename
+                        "ignoring the requires-python of \"{}\" on {}: {error}",
+                        self.filename,
+                        redact(source)
                     );
                 })
                 .ok()
@@ -267,7 +308,7 @@ impl RawFile<'_> {
 }
 
 /// The last path segment, percent-decoded; `None` for URLs that end in `/`.
-fn filename_of(url: &Url) -> Option<String> {
+pub(crate) fn filename_of(url: &Url) -> Option<String> {
     let segment = url.path_segments()?.next_back()?;
     if segment.is_empty() {
         return None;

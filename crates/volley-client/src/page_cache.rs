@@ -36,6 +36,7 @@ use url::Url;
 use volley_cache::{Cache, CacheBucket, cache_key, write_atomic};
 use volley_packaging::PackageName;
 
+use crate::blocking::run_blocking;
 use crate::http::Fetched;
 use crate::page::PAGE_ACCEPT;
 
@@ -275,7 +276,7 @@ impl StoredPage {
 /// The stored page of `url` at `path`, if there is a usable one.
 pub(crate) async fn load(path: PathBuf, url: &Url) -> Option<StoredPage> {
     let url = url.clone();
-    tokio::task::spawn_blocking(move || {
+    run_blocking(move || {
         let bytes = match fs_err::read(&path) {
             Ok(bytes) => bytes,
             Err(error) => {
@@ -292,19 +293,17 @@ pub(crate) async fn load(path: PathBuf, url: &Url) -> Option<StoredPage> {
         page
     })
     .await
-    .expect("reading a page does not panic")
 }
 
 /// Store `page` at `path` and hand it back; a failure only costs a download next time.
 pub(crate) async fn store(path: PathBuf, page: StoredPage) -> StoredPage {
-    tokio::task::spawn_blocking(move || {
+    run_blocking(move || {
         if let Err(error) = write_atomic(&path, &page.encode()) {
             tracing::debug!("failed to cache a page: {error}");
         }
         page
     })
     .await
-    .expect("writing a file does not panic")
 }
 
 /// Remove the page stored at `path`, if any.

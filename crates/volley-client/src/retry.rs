@@ -1,7 +1,8 @@
 //! When to try again: transient failures are retried with exponential backoff.
 //!
 //! Transient: connection errors, timeouts, a body cut off midway, HTTP 5xx, 408 and 429.
-//! Permanent: other 4xx (404, 403, 416, ...), a hash mismatch, an unreadable page or wheel.
+//! Permanent: other 4xx (404, 403, 416, ...), a hash mismatch, an unreadable page or wheel, and
+//! a failed TLS handshake (an untrusted certificate does not become trusted by asking again).
 //! The wait before retry `n` (1-based) is 0.25 s × 2ⁿ⁻¹, at most 4 s, unless the server sent
 //! `Retry-After: <seconds>`, which is honoured up to 10 s (the HTTP-date form is ignored).
 
@@ -54,9 +55,33 @@ pub(crate) fn is_transient_status(status: StatusCode) -> bool {
         || status == StatusCode::REQUEST_TIMEOUT
 }
 
-/// Whether a reqwest error is worth retrying (everything but our own mistakes).
+/// Whether a reqwest error is worth retrying (everything but our own mistakes and TLS
+/// failures).
 pub(crate) fn is_transient_error(error: &reqwest::Error) -> bool {
-    !(error.is_builder() || error.is_redirect() || error.is_status())
+    !(error.is_builder() || error.is_redirect() || error.is_status() || is_tls_failure(error))
+}
+
+/// Whether rustls is somewhere in the error's sources. It arrives wrapped in `io::Error`s
+/// (two deep), whose `source()` skips the error they wrap: look inside with `get_ref`.
+fn is_tls_failure(error: &reqwest::Error) -> bool {
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        let mut inner: &(dyn std::error::Error + 'static) = cause;
+        loop {
+            if inner.is::<rustls::Error>() {
+                return true;
+            }
+            match inner
+                .downcast_ref::<std::io::Error>()
+                .and_then(std::io::Error::get_ref)
+            {
+                Some(wrapped) => inner = wrapped,
+                None => break,
+            }
+        }
+        source = cause.source();
+    }
+    false
 }
 
 /// `Retry-After` in seconds, capped.

@@ -22,6 +22,9 @@
 //!
 //! Every error names the file and the line, e.g.
 //! `error in requirements.txt line 3: invalid requirement "flask>=": ...`.
+//!
+//! PEP 751 lock files (`pylock.toml`) are read and written by [`Pylock`]; [`is_pylock_path`]
+//! tells them from requirements files by name.
 
 mod encoding;
 mod error;
@@ -29,10 +32,15 @@ mod include;
 mod line;
 mod location;
 mod option;
+mod pylock;
 mod requirement;
 mod requirements_txt;
 
 pub use error::RequirementsError;
 pub use location::{Located, Origin};
+pub use pylock::{
+    LockedArchive, LockedDependency, LockedDirectory, LockedFile, LockedPackage, LockedVcs, Pylock,
+    PylockError, PylockLocation, UploadTime, is_pylock_path,
+};
 pub use requirement::{RequirementEntry, RequirementSpec};
 pub use requirements_txt::RequirementsTxt;

@@ -7,7 +7,9 @@
 //!   memory.
 //! - [`IndexServer`] serves them as a PEP 503 / PEP 691 index on `127.0.0.1:0`, with PEP 658
 //!   metadata files, range requests, a log of every request ([`RecordedRequest`]) and injected
-//!   [`Fault`]s (status codes, resets, slow or truncated bodies, wrong bytes, delays).
+//!   [`Fault`]s (status codes, resets, slow or truncated bodies, wrong bytes, delays); it can
+//!   require basic auth, and serve HTTPS with [`TestCertificates`] made at start.
+//! - [`ForwardProxy`] is an HTTP proxy that records what goes through it.
 //! - [`TestContext`] gives a temp root, a cache dir, a venv, a clean-environment
 //!   [`TestContext::command`] for the binary, the machine's pip for comparison, and
 //!   [`TestContext::filter_paths`] for snapshots.
@@ -49,14 +51,18 @@
 mod context;
 mod fault;
 mod page;
+mod proxy;
 mod repository;
 mod sdist;
 mod server;
+mod tls;
 mod wheel;
 
 pub use context::{TestContext, filter_server_addresses, find_python, snapshot_tree};
 pub use fault::{Fault, FaultKind};
 pub use page::IndexFormat;
+pub use proxy::ForwardProxy;
 pub use sdist::{BuiltFile, SdistBuilder};
 pub use server::{IndexServer, IndexServerBuilder, RecordedRequest};
+pub use tls::TestCertificates;
 pub use wheel::{BuiltWheel, WheelBuilder, escape_name, normalize_name, sha256_hex};

@@ -16,6 +16,12 @@
 //! - `/files/<filename>.metadata`: the PEP 658 core metadata of a wheel, when metadata files are
 //!   on.
 //!
+//! Options for credentials and transport tests: [`IndexServerBuilder::basic_auth`] answers
+//! `401 Unauthorized` (with `WWW-Authenticate: Basic`) to every request, pages and files alike,
+//! that lacks the right `Authorization` header; [`IndexServerBuilder::tls`] serves HTTPS with
+//! certificates made at start ([`TestCertificates`]), and
+//! [`IndexServerBuilder::require_client_certificate`] also asks clients for one.
+//!
 //! The server is a hyper HTTP/1.1 server over a plain tokio listener rather than a framework,
 //! because [`FaultKind::Reset`] needs to drop the TCP connection in the middle of a request.
 
@@ -29,6 +35,7 @@ use std::task::{Context, Poll};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use base64::Engine;
 use bytes::Bytes;
 use futures::stream::{self, BoxStream, StreamExt};
 use http::{Method, Request, Response, StatusCode, header};
@@ -37,10 +44,12 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use tokio::sync::{Notify, watch};
+use tokio_rustls::TlsAcceptor;
 
 use crate::fault::{Fault, FaultKind};
 use crate::page::IndexFormat;
 use crate::repository::{Reply, Repository, StoredFile};
+use crate::tls::TestCertificates;
 use crate::wheel::BuiltWheel;
 
 /// One request as the server saw it.
@@ -80,6 +89,9 @@ pub struct IndexServerBuilder {
     yanked: BTreeMap<String, Option<String>>,
     requires_python: BTreeMap<String, String>,
     page_cache_control: Option<String>,
+    basic_auth: Option<(String, String)>,
+    tls: bool,
+    require_client_certificate: bool,
 }
 
 impl IndexServerBuilder {
@@ -145,6 +157,34 @@ impl IndexServerBuilder {
         self
     }
 
+    /// Requires HTTP basic auth with this user name and password for every request: without
+    /// it (or with other credentials) the answer is `401 Unauthorized` with
+    /// `WWW-Authenticate: Basic realm="volley-test-support"`. The request is recorded either way.
+    #[must_use]
+    pub fn basic_auth(mut self, username: &str, password: &str) -> Self {
+        self.basic_auth = Some((username.to_string(), password.to_string()));
+        self
+    }
+
+    /// Serves HTTPS (HTTP/1.1 over TLS) with a server certificate for `127.0.0.1` and
+    /// `localhost`, signed by a certificate authority made for this server
+    /// ([`IndexServer::certificates`]); [`IndexServer::url`] becomes `https://...`. A
+    /// client that does not trust the authority fails the handshake.
+    #[must_use]
+    pub fn tls(mut self) -> Self {
+        self.tls = true;
+        self
+    }
+
+    /// Serves HTTPS (as [`Self::tls`]) and requires clients to present a certificate signed by
+    /// the server's authority, such as [`TestCertificates::client_pem`].
+    #[must_use]
+    pub fn require_client_certificate(mut self) -> Self {
+        self.tls = true;
+        self.require_client_certificate = true;
+        self
+    }
+
     /// Binds `127.0.0.1:0` and starts serving on a new thread.
     ///
     /// # Panics
@@ -169,11 +209,23 @@ impl IndexServerBuilder {
         for file in self.files {
             repository.add(file);
         }
+        let authorization = self.basic_auth.map(|(username, password)| {
+            let encoded =
+                base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
+            format!("Basic {encoded}")
+        });
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
                 repository,
                 ..State::default()
             }),
+            authorization,
+        });
+        let certificates = self.tls.then(TestCertificates::generate);
+        let acceptor = certificates.as_ref().map(|certificates| {
+            TlsAcceptor::from(Arc::new(
+                certificates.server_config(self.require_client_certificate),
+            ))
         });
 
         let (shutdown, shutdown_receiver) = watch::channel(false);
@@ -185,13 +237,19 @@ impl IndexServerBuilder {
         let thread = std::thread::Builder::new()
             .name(format!("index-server-{}", address.port()))
             .spawn(move || {
-                runtime.block_on(accept_loop(listener, thread_shared, shutdown_receiver));
+                runtime.block_on(accept_loop(
+                    listener,
+                    thread_shared,
+                    acceptor,
+                    shutdown_receiver,
+                ));
             })
             .expect("spawn the index server's thread");
 
         IndexServer {
             address,
             shared,
+            certificates,
             shutdown,
             thread: Some(thread),
         }
@@ -203,6 +261,7 @@ impl IndexServerBuilder {
 pub struct IndexServer {
     address: SocketAddr,
     shared: Arc<Shared>,
+    certificates: Option<TestCertificates>,
     shutdown: watch::Sender<bool>,
     thread: Option<JoinHandle<()>>,
 }
@@ -218,9 +277,19 @@ impl IndexServer {
         self.address
     }
 
-    /// `http://127.0.0.1:<port>`.
+    /// `http://127.0.0.1:<port>`, or `https://127.0.0.1:<port>` when serving TLS.
     pub fn url(&self) -> String {
-        format!("http://{}", self.address)
+        let scheme = if self.certificates.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}", self.address)
+    }
+
+    /// The certificates of a TLS server ([`IndexServerBuilder::tls`]); `None` for plain HTTP.
+    pub fn certificates(&self) -> Option<&TestCertificates> {
+        self.certificates.as_ref()
     }
 
     /// `http://127.0.0.1:<port>/simple`, for `--index-url`.
@@ -228,7 +297,7 @@ impl IndexServer {
         format!("{}/simple", self.url())
     }
 
-    /// `http://127.0.0.1:<port>/files/<filename>`, a file's direct URL.
+    /// `<url>/files/<filename>`, a file's direct URL.
     pub fn file_url(&self, filename: &str) -> String {
         format!("{}/files/{filename}", self.url())
     }
@@ -323,6 +392,8 @@ impl Drop for IndexServer {
 #[derive(Debug)]
 struct Shared {
     state: Mutex<State>,
+    /// The `Authorization` header every request must carry, when basic auth is on.
+    authorization: Option<String>,
 }
 
 impl Shared {
@@ -446,6 +517,7 @@ impl Body for ServerBody {
 async fn accept_loop(
     listener: std::net::TcpListener,
     shared: Arc<Shared>,
+    acceptor: Option<TlsAcceptor>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let listener =
@@ -455,15 +527,19 @@ async fn accept_loop(
             _ = shutdown.changed() => return,
             accepted = listener.accept() => {
                 let Ok((stream, _)) = accepted else { continue };
-                tokio::spawn(serve_connection(stream, Arc::clone(&shared)));
+                tokio::spawn(serve_connection(stream, Arc::clone(&shared), acceptor.clone()));
             }
         }
     }
 }
 
-/// Serves one connection until the client closes it, or a [`FaultKind::Reset`] asks for it to be
-/// reset.
-async fn serve_connection(stream: tokio::net::TcpStream, shared: Arc<Shared>) {
+/// Serves one connection (after the TLS handshake, when serving TLS) until the client closes
+/// it, or a [`FaultKind::Reset`] asks for it to be reset.
+async fn serve_connection(
+    stream: tokio::net::TcpStream,
+    shared: Arc<Shared>,
+    acceptor: Option<TlsAcceptor>,
+) {
     // Keep a duplicate of the socket to set `SO_LINGER` 0 on before a reset: the option belongs
     // to the socket, so closing hyper's descriptor afterwards sends a RST.
     let Ok(stream) = stream.into_std() else {
@@ -475,11 +551,28 @@ async fn serve_connection(stream: tokio::net::TcpStream, shared: Arc<Shared>) {
     let Ok(stream) = tokio::net::TcpStream::from_std(stream) else {
         return;
     };
+    match acceptor {
+        None => serve_http(TokioIo::new(stream), shared, duplicate).await,
+        Some(acceptor) => {
+            // A client that rejects the certificate ends the handshake: nothing to serve.
+            let Ok(stream) = acceptor.accept(stream).await else {
+                return;
+            };
+            serve_http(TokioIo::new(stream), shared, duplicate).await;
+        }
+    }
+}
+
+/// Serves HTTP/1.1 on `io`; `duplicate` is its TCP socket, for resets.
+async fn serve_http<I>(io: I, shared: Arc<Shared>, duplicate: std::net::TcpStream)
+where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+{
     let reset = Arc::new(Notify::new());
     let handler_reset = Arc::clone(&reset);
     let service =
         service_fn(move |request| handle(Arc::clone(&shared), Arc::clone(&handler_reset), request));
-    let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+    let connection = http1::Builder::new().serve_connection(io, service);
     tokio::select! {
         // Connection errors (a client hanging up, a truncated body) end the connection; there
         // is nobody to report them to.
@@ -500,9 +593,28 @@ async fn handle(
 ) -> Result<Response<ServerBody>, Infallible> {
     let mut tracker = Tracker::start(&shared, &request);
     let path = request.uri().path().to_string();
-    let fault = shared.lock().take_fault(&path);
+    let unauthorized = shared.authorization.as_ref().is_some_and(|expected| {
+        request
+            .headers()
+            .get(header::AUTHORIZATION)
+            .is_none_or(|given| given.as_bytes() != expected.as_bytes())
+    });
+    // Faults are kept for requests that get through.
+    let fault = if unauthorized {
+        None
+    } else {
+        shared.lock().take_fault(&path)
+    };
 
     let reply = match &fault {
+        _ if unauthorized => {
+            let mut reply = Reply::text(StatusCode::UNAUTHORIZED, "authentication required\n");
+            reply.headers.push((
+                header::WWW_AUTHENTICATE,
+                "Basic realm=\"volley-test-support\"".to_string(),
+            ));
+            reply
+        }
         Some(FaultKind::Reset) => {
             reset.notify_one();
             // The connection task drops this future together with the connection.

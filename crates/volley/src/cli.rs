@@ -168,6 +168,25 @@ pub struct InstallArgs {
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
 
+    /// Require a hash for every requirement and check every download against it (implied
+    /// when any requirement has `--hash`)
+    #[arg(long)]
+    pub require_hashes: bool,
+
+    /// How files get from the cache into the environment: clone (reflink), hardlink, copy or
+    /// symlink [env: VOLLEY_LINK_MODE] [default: clone, falling back to hardlink, then copy]
+    #[arg(long, value_name = "MODE")]
+    pub link_mode: Option<String>,
+
+    /// Compile the installed Python files to bytecode (pip does by default; volley does not,
+    /// unless asked)
+    #[arg(long, overrides_with = "no_compile")]
+    pub compile: bool,
+
+    /// Do not compile Python files to bytecode (the default)
+    #[arg(long, overrides_with = "compile")]
+    pub no_compile: bool,
+
     #[command(flatten)]
     pub python: PythonArgs,
 

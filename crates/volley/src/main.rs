@@ -23,6 +23,7 @@
 
 mod cli;
 mod commands;
+mod prepare;
 mod printer;
 mod progress;
 mod provider;

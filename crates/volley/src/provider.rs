@@ -24,6 +24,7 @@ use volley_packaging::{
 };
 use volley_resolver::{Candidate, CandidateMetadata, Provider, ProviderError};
 
+use crate::prepare::Preparer;
 use crate::progress::ProgressReporter;
 
 /// The files of one version that matter for choosing and installing it.
@@ -143,7 +144,9 @@ struct Inner {
     markers: MarkerEnvironment,
     python_version: Version,
     reporter: Arc<ProgressReporter>,
-    speculative_downloads: bool,
+    /// Where decided versions start downloading and unpacking; `None` for runs that install
+    /// nothing (`--dry-run`, `compile`).
+    speculative: Option<Arc<Preparer>>,
     /// The dist-info directories of installed versions, whose metadata the resolver may ask
     /// for when it keeps them (the index need not list them any more).
     installed: HashMap<(PackageName, Version), PathBuf>,
@@ -158,7 +161,7 @@ impl IndexProvider {
         runtime: Handle,
         target: Target,
         reporter: Arc<ProgressReporter>,
-        speculative_downloads: bool,
+        speculative: Option<Arc<Preparer>>,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -169,7 +172,7 @@ impl IndexProvider {
                 python_version: target.python_version,
                 installed: target.installed,
                 reporter,
-                speculative_downloads,
+                speculative,
                 projects: Mutex::default(),
                 prefetched: Mutex::default(),
                 downloads: Mutex::default(),
@@ -322,9 +325,9 @@ impl Provider for IndexProvider {
     }
 
     fn on_decision(&self, name: &PackageName, version: &Version) {
-        if !self.inner.speculative_downloads {
+        let Some(preparer) = &self.inner.speculative else {
             return;
-        }
+        };
         let Some(files) = self.files(name, version) else {
             return;
         };
@@ -336,7 +339,7 @@ impl Provider for IndexProvider {
             .insert((name.clone(), version.clone()), wheel.clone())
             .is_none()
         {
-            self.inner.client.start_download(&wheel);
+            preparer.start(&wheel);
         }
     }
 

@@ -34,6 +34,8 @@ pub struct Environment {
     pub conda_prefix: Option<PathBuf>,
     pub path: Option<OsString>,
     pub ssl_cert_file: Option<PathBuf>,
+    pub volley_install_threads: Option<String>,
+    pub volley_link_mode: Option<String>,
     pub cwd: PathBuf,
 }
 
@@ -53,6 +55,8 @@ impl Environment {
             conda_prefix: path("CONDA_PREFIX"),
             path: std::env::var_os("PATH"),
             ssl_cert_file: path("SSL_CERT_FILE"),
+            volley_install_threads: std::env::var("VOLLEY_INSTALL_THREADS").ok(),
+            volley_link_mode: std::env::var("VOLLEY_LINK_MODE").ok(),
             cwd: std::env::current_dir().context("cannot read the current directory")?,
         })
     }
@@ -71,6 +75,42 @@ impl Environment {
 /// `${NAME}` in requirements files expands to the environment variable `NAME`, as in pip.
 pub fn variable(name: &str) -> Option<String> {
     std::env::var(name).ok()
+}
+
+/// How `install` writes into the environment.
+#[derive(Debug, Clone)]
+pub struct InstallSettings {
+    pub link_mode: volley_installer::LinkMode,
+    /// Threads that link files, and bytecode compiler processes.
+    pub threads: usize,
+    pub compile: bool,
+}
+
+impl InstallSettings {
+    pub fn resolve(args: &crate::cli::InstallArgs, env: &Environment) -> Result<Self> {
+        let link_mode = match args.link_mode.as_ref().or(env.volley_link_mode.as_ref()) {
+            Some(mode) => mode
+                .parse()
+                .with_context(|| format!("invalid link mode \"{mode}\""))?,
+            None => volley_installer::LinkMode::default(),
+        };
+        let threads = match &env.volley_install_threads {
+            Some(value) => value
+                .trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|threads| *threads > 0)
+                .with_context(|| {
+                    format!("invalid VOLLEY_INSTALL_THREADS \"{value}\": expected a positive number")
+                })?,
+            None => std::thread::available_parallelism().map_or(2, usize::from),
+        };
+        Ok(Self {
+            link_mode,
+            threads,
+            compile: args.compile && !args.no_compile,
+        })
+    }
 }
 
 /// Where the cache lives, or that it is thrown away after the run.
@@ -183,6 +223,7 @@ pub fn client_options(args: &IndexArgs, env: &Environment) -> Result<volley_clie
             )
         },
         offline: args.offline,
+        ..volley_client::ClientOptions::default()
     })
 }
 

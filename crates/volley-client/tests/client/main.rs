@@ -1,9 +1,14 @@
 //! The client against a local index. `fetch`: pages, metadata sources, the download
 //! collection's sharing and connection limit, retries and failures. `cache`: what a later run
 //! finds in the cache (HTTP caching of pages, `--refresh`, `--offline`, damaged entries).
+//! `indexes`: find-links, `--no-index` and the index strategies. `credentials`: index URL
+//! credentials, netrc, keyring, redaction. `transport`: certificates, trusted hosts, proxies.
 
 mod cache;
+mod credentials;
 mod fetch;
+mod indexes;
+mod transport;
 
 use std::path::Path;
 use std::str::FromStr;

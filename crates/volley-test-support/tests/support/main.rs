@@ -4,4 +4,5 @@
 mod client;
 mod context;
 mod server;
+mod transport;
 mod wheel;

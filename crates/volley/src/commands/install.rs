@@ -9,7 +9,9 @@ use anyhow::{Context, Result, bail};
 use futures::future::try_join_all;
 use serde_json::json;
 use volley_client::IndexFile;
-use volley_installer::{InstallOptions, Layout};
+use volley_installer::{
+    CompileOptions, InstallPlan, Installer, InstallerOptions, Layout, PlannedInstall,
+};
 use volley_packaging::{PackageName, Version};
 use volley_python::{InstalledDist, Interpreter};
 use volley_resolver::{CandidateSource, ResolvedPackage, Upgrade};
@@ -18,7 +20,7 @@ use crate::cli::{GlobalArgs, InstallArgs};
 use crate::commands::request::Request;
 use crate::commands::resolve::{ResolveMode, Resolved, resolve};
 use crate::printer::{Printer, elapsed, packages};
-use crate::settings::Environment;
+use crate::settings::{Environment, InstallSettings};
 
 /// One package the plan installs, and the version it replaces, if any.
 struct Change<'a> {
@@ -33,6 +35,7 @@ pub async fn install(
     env: &Environment,
     printer: Printer,
 ) -> Result<ExitCode> {
+    let settings = InstallSettings::resolve(&args, env)?;
     let request = Request::read(
         &args.requirements,
         &args.requirement,
@@ -41,6 +44,10 @@ pub async fn install(
     )?;
     if request.requirements.is_empty() {
         bail!("no requirements given: name packages or pass -r FILE");
+    }
+    let hash_mode = request.requires_hashes(args.require_hashes);
+    if hash_mode {
+        request.check_hash_mode()?;
     }
     // pip's `-U` upgrades what the user named (its default "only-if-needed" strategy leaves
     // dependencies alone unless a requirement forces them).
@@ -85,6 +92,11 @@ pub async fn install(
     ));
 
     let changes = plan(&resolved, args.force_reinstall)?;
+    let changes = if hash_mode {
+        with_allowed_hashes(&resolved, &request, changes)?
+    } else {
+        changes
+    };
     cancel_unneeded_downloads(&resolved, &changes);
 
     if let Some(path) = &args.report {
@@ -104,23 +116,23 @@ pub async fn install(
         return Ok(ExitCode::SUCCESS);
     }
 
-    // Every wheel is downloaded and hash-checked before the environment is touched.
+    // Every wheel is downloaded, hash-checked and unpacked into the cache before the
+    // environment is touched; most of them already were, while resolving.
     let start = Instant::now();
-    let downloads = try_join_all(
+    let wheels = try_join_all(
         changes
             .iter()
-            .map(|change| resolved.client.download(&change.file)),
+            .map(|change| resolved.preparer.get(&change.file)),
     )
     .await?;
     resolved.reporter.finish_downloads();
     printer.status(format!(
         "Prepared {} in {}",
-        packages(downloads.len()),
+        packages(wheels.len()),
         elapsed(start.elapsed())
     ));
 
     let start = Instant::now();
-    let layout = layout(&resolved.interpreter);
     let requested: HashSet<PackageName> = resolved
         .resolution
         .packages
@@ -128,42 +140,58 @@ pub async fn install(
         .filter(|package| package.requested)
         .map(|package| package.name.clone())
         .collect();
-    let work: Vec<_> = changes
-        .iter()
-        .zip(&downloads)
-        .map(|(change, download)| {
-            (
-                download.path.clone(),
-                change.replaces.map(|dist| dist.dist_info.clone()),
-                requested.contains(&change.package.name),
-            )
-        })
-        .collect();
-    let installed_layout = layout.clone();
-    let outside = tokio::task::spawn_blocking(move || -> Result<Vec<std::path::PathBuf>> {
-        let mut outside = Vec::new();
-        for (wheel, replaces, requested) in work {
-            if let Some(dist_info) = replaces {
-                let summary = volley_installer::uninstall(&dist_info, &installed_layout)?;
-                outside.extend(summary.outside_environment);
-            }
-            let options = InstallOptions {
-                installer: "volley".to_string(),
-                requested,
+    let plan = InstallPlan {
+        install: changes
+            .iter()
+            .zip(wheels)
+            .map(|(change, wheel)| PlannedInstall {
+                wheel,
+                requested: requested.contains(&change.package.name),
                 direct_url: None,
-            };
-            volley_installer::install_wheel(&wheel, &installed_layout, &options)?;
-        }
-        Ok(outside)
+            })
+            .collect(),
+        remove: changes
+            .iter()
+            .filter_map(|change| change.replaces.map(|dist| dist.dist_info.clone()))
+            .collect(),
+    };
+    let installer = Installer::new(
+        layout(&resolved.interpreter),
+        InstallerOptions {
+            link_mode: settings.link_mode,
+            threads: settings.threads,
+            installer_name: "volley".to_string(),
+            compile: settings.compile.then(|| CompileOptions {
+                python: resolved.interpreter.sys_executable.clone(),
+                workers: settings.threads,
+            }),
+            lock_path: environment_lock(&resolved.interpreter),
+        },
+    );
+    let waiting = printer.clone();
+    let summary = tokio::task::spawn_blocking(move || {
+        installer.execute(&plan, &(), || {
+            waiting.status("Waiting for another volley to finish with this environment...");
+        })
     })
     .await
     .context("the installer stopped")??;
-    for path in outside {
+    for removed in &summary.removed {
+        for path in &removed.outside_environment {
+            printer.warn(format!(
+                "left {} in place: it is outside the environment",
+                path.display()
+            ));
+        }
+    }
+    for failure in &summary.bytecode_failures {
         printer.warn(format!(
-            "left {} in place: it is outside the environment",
-            path.display()
+            "could not compile {}: {}",
+            failure.path.display(),
+            failure.message
         ));
     }
+    printer.verbose(format!("linked files with {}", summary.link_mode_used));
     let replaced = changes.iter().filter(|c| c.replaces.is_some()).count();
     if replaced > 0 {
         printer.status(format!("Uninstalled {}", packages(replaced)));
@@ -215,6 +243,71 @@ fn plan(resolved: &Resolved, reinstall: bool) -> Result<Vec<Change<'_>>> {
     Ok(changes)
 }
 
+/// In hash-checking mode every package installed must be one the user listed with hashes,
+/// and the file installed one whose sha256 is among them (another file of the same version
+/// may be taken, as pip does, when the preferred one's hash is not listed).
+fn with_allowed_hashes<'a>(
+    resolved: &'a Resolved,
+    request: &Request,
+    changes: Vec<Change<'a>>,
+) -> Result<Vec<Change<'a>>> {
+    let mut checked = Vec::with_capacity(changes.len());
+    for mut change in changes {
+        let name = &change.package.name;
+        let Some(allowed) = request.hashes.get(name) else {
+            bail!(
+                "in hash-checking mode every package needs a --hash, but {}=={} (required by \
+                 {}) has none; add it to the requirements with its hashes",
+                name,
+                change.package.version,
+                change
+                    .package
+                    .required_by
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        };
+        let matches = |file: &IndexFile| file.hashes.iter().any(|hash| allowed.contains(hash));
+        if !matches(&change.file) {
+            let files = resolved
+                .provider
+                .files(name, &change.package.version)
+                .map(|files| files.all)
+                .unwrap_or_default();
+            let tags = &resolved.interpreter.tags;
+            let alternative = files
+                .into_iter()
+                .filter(|file| matches(file))
+                .filter_map(|file| match &file.dist {
+                    volley_packaging::DistFilename::Wheel(wheel) => {
+                        wheel.compatibility(tags).map(|priority| (priority, file.clone()))
+                    }
+                    volley_packaging::DistFilename::SourceDist(_) => None,
+                })
+                .max_by_key(|(priority, _)| *priority);
+            match alternative {
+                Some((_, file)) => change.file = file,
+                None => bail!(
+                    "no file of {}=={} matches the hashes given for it; the index has {}",
+                    name,
+                    change.package.version,
+                    change
+                        .file
+                        .hashes
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            }
+        }
+        checked.push(change);
+    }
+    Ok(checked)
+}
+
 /// Downloads started while resolving for versions the plan does not install are stopped;
 /// finished ones stay in the cache.
 fn cancel_unneeded_downloads(resolved: &Resolved, changes: &[Change<'_>]) {
@@ -224,7 +317,7 @@ fn cancel_unneeded_downloads(resolved: &Resolved, changes: &[Change<'_>]) {
         .collect();
     for ((name, version), file) in resolved.provider.speculative_downloads() {
         if !needed.contains(&(&name, &version)) {
-            resolved.client.cancel_download(&file);
+            resolved.preparer.cancel(&file);
         }
     }
 }
@@ -247,6 +340,11 @@ fn print_changes(printer: &Printer, changes: &[Change<'_>]) {
     for (_, line) in lines {
         printer.status(line);
     }
+}
+
+/// The lock file that serializes volley processes changing one environment (as uv's).
+pub fn environment_lock(interpreter: &Interpreter) -> std::path::PathBuf {
+    interpreter.sys_prefix.join(".lock")
 }
 
 /// The install paths of the target environment.

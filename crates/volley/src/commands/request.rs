@@ -1,11 +1,11 @@
 //! What the user asked for: requirements from the command line and from files, constraints,
 //! and the index and format options files may carry.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use volley_packaging::{Requirement, parse_requirement};
+use volley_packaging::{HashDigest, Operator, PackageName, Requirement, VersionOrUrl, parse_requirement};
 use volley_requirements::{RequirementEntry, RequirementSpec, RequirementsTxt};
 
 /// Requirements and constraints gathered from every source, in the order given.
@@ -18,6 +18,58 @@ pub struct Request {
     pub constraints: Vec<Requirement>,
     /// Options that requirements files set (`--index-url`, `--pre`, ...).
     pub file_options: RequirementsTxt,
+    /// `--hash` values per package (pip's hash-checking mode).
+    pub hashes: HashMap<PackageName, BTreeSet<HashDigest>>,
+}
+
+impl Request {
+    /// Whether every download must match a hash the user gave: `--require-hashes` (on the
+    /// command line or in a file), or implied by any `--hash` option, as in pip.
+    pub fn requires_hashes(&self, flag: bool) -> bool {
+        flag || self.file_options.require_hashes || !self.hashes.is_empty()
+    }
+
+    /// pip's rules for hash-checking mode, before anything is resolved: every requirement is
+    /// pinned to one version with `==` or `===`, and carries at least one hash.
+    pub fn check_hash_mode(&self) -> Result<()> {
+        let unpinned: Vec<String> = self
+            .requirements
+            .iter()
+            .filter(|requirement| !is_pinned(requirement))
+            .map(ToString::to_string)
+            .collect();
+        if !unpinned.is_empty() {
+            bail!(
+                "in hash-checking mode every requirement must be pinned with ==; these are not: {}",
+                unpinned.join(", ")
+            );
+        }
+        let missing: Vec<String> = self
+            .requirements
+            .iter()
+            .filter(|requirement| !self.hashes.contains_key(&requirement.name))
+            .map(ToString::to_string)
+            .collect();
+        if !missing.is_empty() {
+            bail!(
+                "in hash-checking mode every requirement needs a --hash; these have none: {}",
+                missing.join(", ")
+            );
+        }
+        Ok(())
+    }
+}
+
+fn is_pinned(requirement: &Requirement) -> bool {
+    match &requirement.version_or_url {
+        Some(VersionOrUrl::VersionSpecifier(specifiers)) => {
+            specifiers.len() == 1
+                && specifiers.iter().all(|specifier| {
+                    matches!(specifier.operator(), Operator::Equal | Operator::ExactEqual)
+                })
+        }
+        _ => false,
+    }
 }
 
 impl Request {
@@ -41,6 +93,13 @@ impl Request {
             let label = format!("-r {}", path.display());
             for entry in &file.requirements {
                 let requirement = named(entry)?;
+                if !entry.hashes.is_empty() {
+                    request
+                        .hashes
+                        .entry(requirement.name.clone())
+                        .or_default()
+                        .extend(entry.hashes.iter().cloned());
+                }
                 request
                     .sources
                     .entry(requirement.name.to_string())

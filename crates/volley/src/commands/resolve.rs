@@ -14,6 +14,7 @@ use crate::cli::{GlobalArgs, IndexArgs, PythonArgs, ResolveArgs};
 use crate::commands::request::Request;
 use crate::printer::Printer;
 use crate::progress::ProgressReporter;
+use crate::prepare::Preparer;
 use crate::provider::{IndexProvider, Target};
 use crate::settings::{self, CacheSettings, Environment};
 
@@ -35,6 +36,7 @@ pub struct Resolved {
     pub resolution: Resolution,
     pub provider: IndexProvider,
     pub client: RegistryClient,
+    pub preparer: Arc<Preparer>,
     pub reporter: Arc<ProgressReporter>,
     pub elapsed: Duration,
 }
@@ -83,6 +85,7 @@ pub async fn resolve(
         client.prefetch_project_page(&requirement.name);
     }
 
+    let preparer = Arc::new(Preparer::new(client.clone(), cache.clone()));
     let python_request = settings::python_request(python, env);
     let discovery = env.discovery();
     let interpreter_cache = cache.clone();
@@ -129,7 +132,7 @@ pub async fn resolve(
         tokio::runtime::Handle::current(),
         target,
         reporter.clone(),
-        mode.speculative_downloads,
+        mode.speculative_downloads.then(|| Arc::clone(&preparer)),
     );
     for requirement in &request.requirements {
         provider.prefetch(&requirement.name);
@@ -183,6 +186,7 @@ pub async fn resolve(
         resolution,
         provider,
         client,
+        preparer,
         reporter,
         elapsed: start.elapsed(),
     })

@@ -111,3 +111,12 @@ pub fn module_wheel(name: &str, version: &str) -> WheelBuilder {
         format!("__version__ = '{version}'\n"),
     )
 }
+
+/// An environment's file tree without volley's lock file (`<venv>/.lock`, which stays, as
+/// uv's does, so that waiting processes always lock the same file).
+pub fn without_lock(
+    mut tree: std::collections::BTreeMap<std::path::PathBuf, Vec<u8>>,
+) -> std::collections::BTreeMap<std::path::PathBuf, Vec<u8>> {
+    tree.remove(std::path::Path::new(".lock"));
+    tree
+}

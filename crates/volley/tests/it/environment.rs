@@ -392,7 +392,7 @@ fn uninstall_removes_every_file_and_pip_agrees() {
       Successfully uninstalled plain-0.3
     ");
     assert_eq!(
-        ctx.snapshot_tree(ctx.venv()),
+        without_lock(ctx.snapshot_tree(ctx.venv())),
         before,
         "files left behind after volley uninstall"
     );

@@ -85,7 +85,7 @@ fn installs_pinned_wheels_that_pip_accepts() {
     };
     let uninstall = ctx.pip(&["uninstall", "-y", "tool-kit", "plain"]);
     assert_success(&uninstall);
-    let after: Vec<_> = volley_test_support::snapshot_tree(ctx.venv())
+    let after: Vec<_> = without_lock(volley_test_support::snapshot_tree(ctx.venv()))
         .into_keys()
         .filter(|path| !path.components().any(|c| c.as_os_str() == "__pycache__"))
         .collect();

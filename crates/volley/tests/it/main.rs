@@ -4,6 +4,7 @@
 mod common;
 mod compile;
 mod environment;
+mod hashes;
 mod install;
 mod pipeline;
 mod resolve;

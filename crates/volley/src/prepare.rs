@@ -1,0 +1,106 @@
+//! Wheels made ready for the installer: downloaded through the client's collection, then
+//! unpacked (and checked against their RECORD) into the cache's `unpacked-v1/<sha256>` as soon
+//! as each download finishes — while the resolver and the other downloads are still going.
+//!
+//! Each file is prepared once per run, whoever asks first: the provider when the resolver
+//! decides a version (speculatively), or the install step for what the plan needs. A wheel
+//! unpacked by an earlier run is used without any request.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use anyhow::{Result, anyhow};
+use futures::FutureExt;
+use futures::future::{BoxFuture, Shared};
+use url::Url;
+use volley_cache::{Cache, CacheBucket};
+use volley_client::{ClientError, IndexFile, RegistryClient};
+use volley_client::run_blocking;
+use volley_installer::{InstallError, UnpackedWheel};
+
+/// Why a wheel could not be prepared, shared by every waiter.
+#[derive(Debug, Clone)]
+enum PrepareError {
+    Download(ClientError),
+    Unpack(Arc<InstallError>),
+}
+
+type Preparation = Shared<BoxFuture<'static, Result<UnpackedWheel, PrepareError>>>;
+
+/// Downloads and unpacks wheels, each once.
+pub struct Preparer {
+    client: RegistryClient,
+    cache: Cache,
+    tasks: Mutex<HashMap<Url, Preparation>>,
+}
+
+impl Preparer {
+    pub fn new(client: RegistryClient, cache: Cache) -> Self {
+        Self {
+            client,
+            cache,
+            tasks: Mutex::default(),
+        }
+    }
+
+    /// Start preparing `file` now; [`Self::get`] picks up the result.
+    pub fn start(&self, file: &IndexFile) {
+        let preparation = self.preparation(file);
+        // Polled by a task of its own, so the work goes on while nobody waits for it.
+        tokio::spawn(preparation.map(drop));
+    }
+
+    /// The unpacked wheel of `file`.
+    pub async fn get(&self, file: &IndexFile) -> Result<UnpackedWheel> {
+        match self.preparation(file).await {
+            Ok(wheel) => Ok(wheel),
+            Err(PrepareError::Download(error)) => Err(error.into()),
+            Err(PrepareError::Unpack(error)) => Err(anyhow!("{error}")),
+        }
+    }
+
+    /// Stop preparing `file`: its download is cancelled (a finished one stays in the cache).
+    pub fn cancel(&self, file: &IndexFile) {
+        self.client.cancel_download(file);
+        self.tasks
+            .lock()
+            .expect("preparer lock")
+            .remove(&file.url);
+    }
+
+    fn preparation(&self, file: &IndexFile) -> Preparation {
+        let mut tasks = self.tasks.lock().expect("preparer lock");
+        if let Some(preparation) = tasks.get(&file.url) {
+            return preparation.clone();
+        }
+        let client = self.client.clone();
+        let cache = self.cache.clone();
+        let file = file.clone();
+        let url = file.url.clone();
+        let preparation = async move {
+            // Unpacked by an earlier run: nothing to fetch.
+            if let Some(sha256) = file.sha256() {
+                let dest = cache.entry(CacheBucket::Unpacked, sha256);
+                if dest.exists() {
+                    let opened = run_blocking(move || UnpackedWheel::open(&dest)).await;
+                    if let Ok(wheel) = opened {
+                        return Ok(wheel);
+                    }
+                }
+            }
+            let downloaded = client
+                .download(&file)
+                .await
+                .map_err(PrepareError::Download)?;
+            let dest = cache.entry(CacheBucket::Unpacked, &downloaded.sha256);
+            run_blocking(move || {
+                volley_installer::unpack_wheel(&downloaded.path, &dest)
+            }).await
+            .map_err(|error| PrepareError::Unpack(Arc::new(error)))
+        }
+        .boxed()
+        .shared();
+        tasks.insert(url, preparation.clone());
+        preparation
+    }
+}
