@@ -18,7 +18,7 @@ pub struct Cli {
     pub global: GlobalArgs,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Args, Clone)]
 pub struct GlobalArgs {
     /// Print less output: once hides progress and summaries, errors are always shown
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
@@ -36,6 +36,10 @@ pub struct GlobalArgs {
     /// Use a temporary cache for this run only
     #[arg(long, global = true, alias = "no-cache-dir")]
     pub no_cache: bool,
+
+    /// Ignore pip's configuration files and PIP_* environment variables
+    #[arg(long, global = true)]
+    pub isolated: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -82,6 +86,41 @@ pub struct IndexArgs {
     /// Extra index URLs, searched after --index-url when a project is not found there
     #[arg(long, value_name = "URL")]
     pub extra_index_url: Vec<String>,
+
+    /// Also look for packages in this directory or HTML page of links (may be repeated)
+    #[arg(long, short = 'f', value_name = "PATH_OR_URL")]
+    pub find_links: Vec<String>,
+
+    /// Use no index: only --find-links locations
+    #[arg(long)]
+    pub no_index: bool,
+
+    /// How several indexes combine: `first-index` takes a project from the first index that
+    /// has it (safe against dependency confusion); `unsafe-best-match` merges all of them as
+    /// pip does [default: first-index]
+    #[arg(long, value_name = "STRATEGY")]
+    pub index_strategy: Option<String>,
+
+    /// Trust this host (HOST or HOST:PORT): plain HTTP and invalid certificates are accepted
+    #[arg(long, value_name = "HOST")]
+    pub trusted_host: Vec<String>,
+
+    /// Verify TLS with this CA bundle instead of the system's certificate store
+    #[arg(long, value_name = "PATH")]
+    pub cert: Option<PathBuf>,
+
+    /// Client certificate for TLS: one PEM file with the certificate and its private key
+    #[arg(long, value_name = "PATH")]
+    pub client_cert: Option<PathBuf>,
+
+    /// Send every request through this proxy (scheme://[user:pass@]host:port)
+    #[arg(long, value_name = "URL")]
+    pub proxy: Option<String>,
+
+    /// Ask the `keyring` command for index credentials: `subprocess` or `disabled`
+    /// [default: disabled]
+    #[arg(long, value_name = "PROVIDER")]
+    pub keyring_provider: Option<String>,
 
     /// Most network connections open at once [env: VOLLEY_MAX_CONNECTIONS] [default: 16];
     /// 1 fetches one file at a time, as pip does
@@ -151,6 +190,11 @@ pub struct InstallArgs {
     /// Upgrade the named packages to the newest allowed versions
     #[arg(long, short = 'U')]
     pub upgrade: bool,
+
+    /// With --upgrade: `only-if-needed` upgrades dependencies only when a requirement needs
+    /// it, `eager` upgrades them all [default: only-if-needed]
+    #[arg(long, value_name = "STRATEGY")]
+    pub upgrade_strategy: Option<String>,
 
     /// Upgrade this package (and keep other installed versions); may be repeated
     #[arg(long, value_name = "NAME")]

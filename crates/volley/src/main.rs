@@ -23,6 +23,7 @@
 
 mod cli;
 mod commands;
+mod pip_config;
 mod prepare;
 mod printer;
 mod progress;

@@ -14,8 +14,8 @@ use futures::FutureExt;
 use futures::future::{BoxFuture, Shared};
 use url::Url;
 use volley_cache::{Cache, CacheBucket};
-use volley_client::{ClientError, IndexFile, RegistryClient};
 use volley_client::run_blocking;
+use volley_client::{ClientError, IndexFile, RegistryClient};
 use volley_installer::{InstallError, UnpackedWheel};
 
 /// Why a wheel could not be prepared, shared by every waiter.
@@ -62,10 +62,7 @@ impl Preparer {
     /// Stop preparing `file`: its download is cancelled (a finished one stays in the cache).
     pub fn cancel(&self, file: &IndexFile) {
         self.client.cancel_download(file);
-        self.tasks
-            .lock()
-            .expect("preparer lock")
-            .remove(&file.url);
+        self.tasks.lock().expect("preparer lock").remove(&file.url);
     }
 
     fn preparation(&self, file: &IndexFile) -> Preparation {
@@ -82,7 +79,8 @@ impl Preparer {
             if let Some(sha256) = file.sha256() {
                 let dest = cache.entry(CacheBucket::Unpacked, sha256);
                 if dest.exists() {
-                    let opened = run_blocking(move || UnpackedWheel::open(&dest)).await;
+                    let opened =
+                        run_blocking(move || UnpackedWheel::open(&dest).map_err(Box::new)).await;
                     if let Ok(wheel) = opened {
                         return Ok(wheel);
                     }
@@ -95,8 +93,9 @@ impl Preparer {
             let dest = cache.entry(CacheBucket::Unpacked, &downloaded.sha256);
             run_blocking(move || {
                 volley_installer::unpack_wheel(&downloaded.path, &dest)
-            }).await
-            .map_err(|error| PrepareError::Unpack(Arc::new(error)))
+                    .map_err(|error| PrepareError::Unpack(Arc::new(error)))
+            })
+            .await
         }
         .boxed()
         .shared();

@@ -36,6 +36,11 @@ pub struct Environment {
     pub ssl_cert_file: Option<PathBuf>,
     pub volley_install_threads: Option<String>,
     pub volley_link_mode: Option<String>,
+    pub netrc: Option<PathBuf>,
+    pub xdg_config_home: Option<PathBuf>,
+    pub xdg_config_dirs: Option<OsString>,
+    /// Every `PIP_*` variable, for pip's configuration.
+    pub pip_variables: Vec<(String, String)>,
     pub cwd: PathBuf,
 }
 
@@ -57,6 +62,15 @@ impl Environment {
             ssl_cert_file: path("SSL_CERT_FILE"),
             volley_install_threads: std::env::var("VOLLEY_INSTALL_THREADS").ok(),
             volley_link_mode: std::env::var("VOLLEY_LINK_MODE").ok(),
+            netrc: path("NETRC"),
+            xdg_config_home: path("XDG_CONFIG_HOME"),
+            xdg_config_dirs: std::env::var_os("XDG_CONFIG_DIRS"),
+            pip_variables: std::env::vars_os()
+                .filter_map(|(name, value)| {
+                    Some((name.into_string().ok()?, value.into_string().ok()?))
+                })
+                .filter(|(name, _)| name.starts_with("PIP_"))
+                .collect(),
             cwd: std::env::current_dir().context("cannot read the current directory")?,
         })
     }
@@ -75,6 +89,85 @@ impl Environment {
 /// `${NAME}` in requirements files expands to the environment variable `NAME`, as in pip.
 pub fn variable(name: &str) -> Option<String> {
     std::env::var(name).ok()
+}
+
+/// pip's configuration (`pip.conf` files and `PIP_*` variables) for `command`, or nothing with
+/// `--isolated`. `target_prefix` is the environment whose own `pip.conf` is read.
+pub fn pip_config(
+    global: &GlobalArgs,
+    env: &Environment,
+    command: &str,
+) -> Result<crate::pip_config::PipConfig> {
+    if global.isolated {
+        return Ok(crate::pip_config::PipConfig::default());
+    }
+    let config_env = crate::pip_config::ConfigEnv {
+        pip_config_file: env
+            .pip_variables
+            .iter()
+            .find(|(name, _)| name == "PIP_CONFIG_FILE")
+            .map(|(_, value)| PathBuf::from(value)),
+        xdg_config_home: env.xdg_config_home.clone(),
+        xdg_config_dirs: env.xdg_config_dirs.clone(),
+        home: env.home.clone(),
+        virtual_env: env.virtual_env.clone(),
+    };
+    let sources = crate::pip_config::ConfigSources::new(&config_env, env.pip_variables.clone());
+    Ok(crate::pip_config::load(command, &sources)?)
+}
+
+/// Fill what the command line left unset from pip's configuration. Single values on the
+/// command line win; lists add up, configuration first (as pip does).
+pub fn apply_pip_config(
+    config: &crate::pip_config::PipConfig,
+    global: &mut GlobalArgs,
+    index: &mut IndexArgs,
+    resolve: &mut crate::cli::ResolveArgs,
+) {
+    if config.no_cache_dir == Some(true) {
+        global.no_cache = true;
+    }
+    if index.index_url.is_none() {
+        index.index_url = config.index_url.clone();
+    }
+    prepend(&mut index.extra_index_url, &config.extra_index_urls);
+    prepend(&mut index.find_links, &config.find_links);
+    prepend(&mut index.trusted_host, &config.trusted_hosts);
+    index.no_index |= config.no_index == Some(true);
+    if index.cert.is_none() {
+        index.cert = config.cert.clone();
+    }
+    if index.client_cert.is_none() {
+        index.client_cert = config.client_cert.clone();
+    }
+    if index.timeout.is_none() {
+        index.timeout = config.timeout;
+    }
+    if index.retries.is_none() {
+        index.retries = config.retries;
+    }
+    if index.proxy.is_none() {
+        index.proxy = config.proxy.clone();
+    }
+    if index.keyring_provider.is_none() {
+        index.keyring_provider = config.keyring_provider.clone();
+    }
+    resolve.pre |= config.pre == Some(true);
+    resolve.prefer_binary |= config.prefer_binary == Some(true);
+    prepend(&mut resolve.only_binary, &config.only_binary);
+    prepend(&mut resolve.no_binary, &config.no_binary);
+    let constraints: Vec<PathBuf> = config.constraints.clone();
+    let mut all = constraints;
+    all.append(&mut resolve.constraint);
+    resolve.constraint = all;
+}
+
+fn prepend<T: Clone>(values: &mut Vec<T>, first: &[T]) {
+    if !first.is_empty() {
+        let mut all = first.to_vec();
+        all.append(values);
+        *values = all;
+    }
 }
 
 /// How `install` writes into the environment.
@@ -101,7 +194,9 @@ impl InstallSettings {
                 .ok()
                 .filter(|threads| *threads > 0)
                 .with_context(|| {
-                    format!("invalid VOLLEY_INSTALL_THREADS \"{value}\": expected a positive number")
+                    format!(
+                        "invalid VOLLEY_INSTALL_THREADS \"{value}\": expected a positive number"
+                    )
                 })?,
             None => std::thread::available_parallelism().map_or(2, usize::from),
         };
@@ -177,11 +272,33 @@ pub fn python_request(args: &PythonArgs, env: &Environment) -> volley_python::Py
 /// Settings of the network client.
 pub fn client_options(args: &IndexArgs, env: &Environment) -> Result<volley_client::ClientOptions> {
     let mut index_urls = Vec::new();
-    let primary = args.index_url.as_deref().unwrap_or(DEFAULT_INDEX_URL);
-    index_urls.push(parse_index_url(primary)?);
-    for extra in &args.extra_index_url {
-        index_urls.push(parse_index_url(extra)?);
+    if !args.no_index {
+        let primary = args.index_url.as_deref().unwrap_or(DEFAULT_INDEX_URL);
+        index_urls.push(parse_index_url(primary)?);
+        for extra in &args.extra_index_url {
+            index_urls.push(parse_index_url(extra)?);
+        }
     }
+    let find_links = args
+        .find_links
+        .iter()
+        .map(|location| volley_client::FindLinks::parse(location, &env.cwd))
+        .collect::<Result<Vec<_>, _>>()?;
+    let index_strategy = match args.index_strategy.as_deref() {
+        None | Some("first-index") => volley_client::IndexStrategy::FirstIndex,
+        Some("unsafe-best-match") => volley_client::IndexStrategy::UnsafeBestMatch,
+        Some(other) => {
+            bail!("invalid index strategy \"{other}\": expected first-index or unsafe-best-match")
+        }
+    };
+    let keyring_provider = match args.keyring_provider.as_deref() {
+        None | Some("disabled" | "auto") => volley_client::KeyringProvider::Disabled,
+        Some("subprocess") => volley_client::KeyringProvider::Subprocess,
+        Some(other) => bail!(
+            "invalid keyring provider \"{other}\": expected subprocess or disabled (volley \
+             cannot import Python's keyring module)"
+        ),
+    };
     let max_connections = match (args.max_connections, &env.volley_max_connections) {
         (Some(n), _) => n,
         (None, Some(value)) => value.trim().parse().with_context(|| {
@@ -223,7 +340,19 @@ pub fn client_options(args: &IndexArgs, env: &Environment) -> Result<volley_clie
             )
         },
         offline: args.offline,
-        ..volley_client::ClientOptions::default()
+        no_index: args.no_index,
+        index_strategy,
+        find_links,
+        cert: args.cert.clone().map(|path| absolute(path, env)),
+        client_cert: args.client_cert.clone().map(|path| absolute(path, env)),
+        trusted_hosts: args.trusted_host.clone(),
+        proxy: args.proxy.clone(),
+        netrc: env
+            .netrc
+            .clone()
+            .or_else(|| env.home.as_ref().map(|home| home.join(".netrc"))),
+        keyring_provider,
+        keyring_command: PathBuf::from("keyring"),
     })
 }
 

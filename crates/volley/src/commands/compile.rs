@@ -14,11 +14,15 @@ use crate::printer::{Printer, elapsed, packages};
 use crate::settings::Environment;
 
 pub async fn compile(
-    args: CompileArgs,
+    mut args: CompileArgs,
     global: &GlobalArgs,
     env: &Environment,
     printer: Printer,
 ) -> Result<ExitCode> {
+    let mut global = global.clone();
+    let config = crate::settings::pip_config(&global, env, "install")?;
+    crate::settings::apply_pip_config(&config, &mut global, &mut args.index, &mut args.resolve);
+    let global = &global;
     let request = Request::read(&[], &args.src_files, &args.resolve.constraint, &env.cwd)?;
     let mode = ResolveMode {
         use_installed: false,

@@ -20,7 +20,7 @@ use crate::cli::{GlobalArgs, InstallArgs};
 use crate::commands::request::Request;
 use crate::commands::resolve::{ResolveMode, Resolved, resolve};
 use crate::printer::{Printer, elapsed, packages};
-use crate::settings::{Environment, InstallSettings};
+use crate::settings::{self, Environment, InstallSettings};
 
 /// One package the plan installs, and the version it replaces, if any.
 struct Change<'a> {
@@ -30,11 +30,20 @@ struct Change<'a> {
 }
 
 pub async fn install(
-    args: InstallArgs,
+    mut args: InstallArgs,
     global: &GlobalArgs,
     env: &Environment,
     printer: Printer,
 ) -> Result<ExitCode> {
+    let mut global = global.clone();
+    let config = settings::pip_config(&global, env, "install")?;
+    settings::apply_pip_config(&config, &mut global, &mut args.index, &mut args.resolve);
+    args.no_deps |= config.no_deps == Some(true);
+    args.require_hashes |= config.require_hashes == Some(true);
+    if !args.compile && !args.no_compile {
+        args.compile = config.compile == Some(true);
+    }
+    let global = &global;
     let settings = InstallSettings::resolve(&args, env)?;
     let request = Request::read(
         &args.requirements,
@@ -59,10 +68,23 @@ pub async fn install(
                 .with_context(|| format!("invalid package name \"{name}\""))
         })
         .collect::<Result<_>>()?;
+    let eager = match args
+        .upgrade_strategy
+        .as_deref()
+        .or(config.upgrade_strategy.as_deref())
+    {
+        None | Some("only-if-needed") => false,
+        Some("eager") => true,
+        Some(other) => {
+            bail!("invalid upgrade strategy \"{other}\": expected only-if-needed or eager")
+        }
+    };
     if args.upgrade {
         upgrade_names.extend(request.requirements.iter().map(|r| r.name.clone()));
     }
-    let upgrade = if upgrade_names.is_empty() {
+    let upgrade = if args.upgrade && eager {
+        Upgrade::All
+    } else if upgrade_names.is_empty() {
         Upgrade::None
     } else {
         Upgrade::Packages(upgrade_names)
@@ -170,9 +192,11 @@ pub async fn install(
     );
     let waiting = printer.clone();
     let summary = tokio::task::spawn_blocking(move || {
-        installer.execute(&plan, &(), || {
-            waiting.status("Waiting for another volley to finish with this environment...");
-        })
+        installer
+            .execute(&plan, &(), || {
+                waiting.status("Waiting for another volley to finish with this environment...");
+            })
+            .map_err(anyhow::Error::from)
     })
     .await
     .context("the installer stopped")??;
@@ -281,9 +305,9 @@ fn with_allowed_hashes<'a>(
                 .into_iter()
                 .filter(|file| matches(file))
                 .filter_map(|file| match &file.dist {
-                    volley_packaging::DistFilename::Wheel(wheel) => {
-                        wheel.compatibility(tags).map(|priority| (priority, file.clone()))
-                    }
+                    volley_packaging::DistFilename::Wheel(wheel) => wheel
+                        .compatibility(tags)
+                        .map(|priority| (priority, file.clone())),
                     volley_packaging::DistFilename::SourceDist(_) => None,
                 })
                 .max_by_key(|(priority, _)| *priority);

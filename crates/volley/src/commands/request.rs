@@ -5,7 +5,9 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use volley_packaging::{HashDigest, Operator, PackageName, Requirement, VersionOrUrl, parse_requirement};
+use volley_packaging::{
+    HashDigest, Operator, PackageName, Requirement, VersionOrUrl, parse_requirement,
+};
 use volley_requirements::{RequirementEntry, RequirementSpec, RequirementsTxt};
 
 /// Requirements and constraints gathered from every source, in the order given.

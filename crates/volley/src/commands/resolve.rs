@@ -12,9 +12,9 @@ use volley_resolver::{BinaryPolicy, PrereleaseMode, Resolution, ResolverOptions,
 
 use crate::cli::{GlobalArgs, IndexArgs, PythonArgs, ResolveArgs};
 use crate::commands::request::Request;
+use crate::prepare::Preparer;
 use crate::printer::Printer;
 use crate::progress::ProgressReporter;
-use crate::prepare::Preparer;
 use crate::provider::{IndexProvider, Target};
 use crate::settings::{self, CacheSettings, Environment};
 
@@ -64,6 +64,13 @@ pub async fn resolve(
     index
         .extra_index_url
         .extend(file_options.extra_index_urls.iter().cloned());
+    index
+        .find_links
+        .extend(file_options.find_links.iter().cloned());
+    index
+        .trusted_host
+        .extend(file_options.trusted_hosts.iter().cloned());
+    index.no_index |= file_options.no_index;
     let mut resolve = resolve.clone();
     resolve.pre |= file_options.pre;
     resolve.prefer_binary |= file_options.prefer_binary;

@@ -117,6 +117,6 @@ pub fn module_wheel(name: &str, version: &str) -> WheelBuilder {
 pub fn without_lock(
     mut tree: std::collections::BTreeMap<std::path::PathBuf, Vec<u8>>,
 ) -> std::collections::BTreeMap<std::path::PathBuf, Vec<u8>> {
-    tree.remove(std::path::Path::new(".lock"));
+    tree.remove(Path::new(".lock"));
     tree
 }

@@ -3,6 +3,7 @@
 
 mod common;
 mod compile;
+mod config;
 mod environment;
 mod hashes;
 mod install;
