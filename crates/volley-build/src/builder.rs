@@ -419,7 +419,7 @@ fn config_settings(settings: &[(String, String)]) -> Value {
 }
 
 /// The `METADATA` of a built wheel: the one in its top-level `.dist-info` directory.
-fn wheel_metadata(wheel: &Path) -> Result<CoreMetadata, BuildError> {
+pub(crate) fn wheel_metadata(wheel: &Path) -> Result<CoreMetadata, BuildError> {
     let archive_error = |message: String| BuildError::Archive {
         archive: wheel.to_path_buf(),
         message,

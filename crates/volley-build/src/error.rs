@@ -101,4 +101,46 @@ pub enum BuildError {
         #[source]
         source: volley_packaging::MetadataError,
     },
+
+    #[error("invalid direct reference \"{input}\": {reason}")]
+    DirectReference { input: String, reason: String },
+
+    #[error("{} does not exist", path.display())]
+    MissingPath { path: PathBuf },
+
+    #[error("git is needed for {repository}, but `{} --version` failed: {message}", program.display())]
+    GitUnavailable {
+        program: PathBuf,
+        repository: String,
+        message: String,
+    },
+
+    #[error("`git {command}` failed for {repository}: {message}")]
+    Git {
+        command: &'static str,
+        repository: String,
+        message: String,
+    },
+
+    #[error("{repository} has no branch, tag or commit \"{rev}\"")]
+    GitRevision { repository: String, rev: String },
+
+    #[error("subdirectory \"{subdirectory}\" does not exist in {location}")]
+    MissingSubdirectory {
+        subdirectory: String,
+        location: String,
+    },
+
+    #[error("downloading {url} failed: {message}")]
+    Download { url: String, message: String },
+
+    #[error("hash mismatch for {origin}: expected {expected}, got {actual}")]
+    HashMismatch {
+        origin: String,
+        expected: String,
+        actual: String,
+    },
+
+    #[error(transparent)]
+    Cache(#[from] volley_cache::CacheError),
 }

@@ -48,21 +48,48 @@ pub enum CacheBucket {
     /// Layout: `interpreter-v1/<key>.json`, where `<key>` is [`cache_key`](crate::cache_key) of
     /// the interpreter's path; the JSON records the modification time it was computed for.
     Interpreter,
-    /// Wheels built from source distributions and source trees.
+    /// Wheels built from source distributions and source trees, and the metadata their
+    /// backends prepared (`prepare_metadata_for_build_wheel`), so that a second install builds
+    /// nothing. Editable wheels are never cached: they are cheap and point into the tree.
     ///
-    /// Layout: `builds-v1/...`, to be defined with the build crate.
+    /// Layout: `builds-v1/<source>/<flavour>/`, holding the built `<wheel filename>` and/or
+    /// `METADATA`, with a `<flavour>.lock` next to it taken while building. `<source>` is
+    /// - `archive/<sha256>` for an sdist, by the hex sha256 of the archive;
+    /// - `git/<repository-key>/<commit>` (or `<commit>-<subdirectory-key>`) for a git
+    ///   checkout, `<repository-key>` as in [`CacheBucket::Git`], the subdirectory keyed by
+    ///   [`cache_key`](crate::cache_key);
+    /// - `path/<path-key>/<fingerprint>` for a local directory: [`cache_key`](crate::cache_key)
+    ///   of its absolute path, then a digest of the relative path, size and modification time
+    ///   of every file in the tree (VCS metadata, caches, virtual environments and build
+    ///   outputs left out), so any change to the tree is a new entry; older fingerprints of the
+    ///   same path are removed when a new one is stored.
+    ///
+    /// `<flavour>` is a [`cache_key`](crate::cache_key) of what the build depends on besides
+    /// the source: the target interpreter, build isolation, config settings and build
+    /// constraints. The keys are computed by `volley-build` (`BuildCache`).
     Builds,
+    /// Git repositories fetched for `git+` requirements, and checkouts of their commits.
+    ///
+    /// Layout: `git-v1/db/<repository-key>/` is a bare repository per remote, where
+    /// `<repository-key>` is [`cache_key`](crate::cache_key) of the repository URL without
+    /// its credentials and trailing `/`; `git-v1/db/<repository-key>.lock` is held while it is
+    /// fetched into or checked out from. `git-v1/checkouts/<repository-key>/<commit>/` is a
+    /// working tree at that full commit hash (submodules included), renamed into place once
+    /// complete and marked by `.git/volley-ok`; a checkout is never updated, so it is reused
+    /// as is.
+    Git,
 }
 
 impl CacheBucket {
     /// Every bucket, in a fixed order.
-    pub const ALL: [CacheBucket; 6] = [
+    pub const ALL: [CacheBucket; 7] = [
         Self::Simple,
         Self::Metadata,
         Self::Wheels,
         Self::Unpacked,
         Self::Interpreter,
         Self::Builds,
+        Self::Git,
     ];
 
     /// The directory name under the cache root, e.g. `wheels-v1`.
@@ -74,6 +101,7 @@ impl CacheBucket {
             Self::Unpacked => "unpacked-v1",
             Self::Interpreter => "interpreter-v1",
             Self::Builds => "builds-v1",
+            Self::Git => "git-v1",
         }
     }
 }

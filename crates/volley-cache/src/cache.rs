@@ -190,7 +190,8 @@ mod tests {
                 "wheels-v1",
                 "unpacked-v1",
                 "interpreter-v1",
-                "builds-v1"
+                "builds-v1",
+                "git-v1"
             ]
         );
     }

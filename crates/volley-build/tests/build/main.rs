@@ -15,6 +15,8 @@ use volley_build::{
 use volley_packaging::Requirement;
 use volley_test_support::{SdistBuilder, TestContext};
 
+mod prepare;
+
 const BACKEND: &str = include_str!("mybackend.py");
 
 /// The machine's `python3`, as a real path (not a pyenv shim), asked once.

@@ -6,6 +6,7 @@ It reads `backend.json` in the project directory (the hooks' working directory):
     without                       hook names this module does not define
     fail_in                       a hook that prints a few lines, then raises
     noisy                         print result-like junk to stdout and stderr in every hook
+    log_dir                       where the files below go (default: the project directory)
 Every hook call appends a line `<hook> <json of config_settings>` to `hooks.log`, and
 `build_wheel` also to `build_wheel.marker`; `environment.json` records the interpreter's view.
 """
@@ -20,15 +21,21 @@ import zipfile
 with open("backend.json", encoding="utf-8") as _file:
     CONFIG = json.load(_file)
 
+LOG_DIR = CONFIG.get("log_dir", ".")
+
+
+def _log_path(name):
+    return os.path.join(LOG_DIR, name)
+
 
 def _record(hook, config_settings):
     if CONFIG.get("noisy"):
         print('{"return": "not-a-wheel.whl"}')
         print("noise on stderr", file=sys.stderr)
         os.write(1, b"raw bytes on fd 1\n")
-    with open("hooks.log", "a", encoding="utf-8") as file:
+    with open(_log_path("hooks.log"), "a", encoding="utf-8") as file:
         file.write("%s %s\n" % (hook, json.dumps(config_settings, sort_keys=True)))
-    with open("environment.json", "w", encoding="utf-8") as file:
+    with open(_log_path("environment.json"), "w", encoding="utf-8") as file:
         json.dump(
             {
                 "executable": sys.executable,
@@ -108,7 +115,7 @@ def prepare_metadata_for_build_wheel(metadata_directory, config_settings=None):
 
 def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
     _record("build_wheel", config_settings)
-    with open("build_wheel.marker", "a", encoding="utf-8") as file:
+    with open(_log_path("build_wheel.marker"), "a", encoding="utf-8") as file:
         file.write("built\n")
     return _write_wheel(wheel_directory, editable=False)
 
