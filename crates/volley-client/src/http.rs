@@ -36,10 +36,19 @@ use crate::retry::{self, Failure};
 use crate::transport::Transport;
 use crate::{ClientError, ClientOptions, FetchId, FetchKind, KeyringProvider, Reporter};
 
+/// How many of `max_connections` whole-file downloads may take (at least one).
+fn file_slots(max_connections: usize) -> usize {
+    max_connections.saturating_sub(max_connections / 4).max(1)
+}
+
 pub(crate) struct Http {
     transport: Transport,
     authenticator: Authenticator,
     connections: Arc<Semaphore>,
+    /// Slots that whole-file downloads may use: a quarter of the connections stays free for
+    /// index pages and metadata, so that a few large wheels downloading speculatively never
+    /// hold up the resolver's next answer.
+    file_slots: Arc<Semaphore>,
     retries: u32,
     reporter: Arc<dyn Reporter>,
     next_id: AtomicU64,
@@ -66,6 +75,7 @@ impl Http {
         Ok(Self {
             transport,
             authenticator,
+            file_slots: Arc::new(Semaphore::new(file_slots(options.max_connections))),
             connections,
             retries: options.retries,
             reporter,
@@ -100,6 +110,16 @@ impl Http {
             }));
         }
         let credentials = self.authenticator.credentials(url, embedded).await;
+        let file_permit = if kind == FetchKind::File {
+            Some(
+                Arc::clone(&self.file_slots)
+                    .acquire_owned()
+                    .await
+                    .expect("the file semaphore is never closed"),
+            )
+        } else {
+            None
+        };
         let permit = Arc::clone(&self.connections)
             .acquire_owned()
             .await
@@ -148,6 +168,7 @@ impl Http {
             received: 0,
             fetch,
             _permit: permit,
+            _file_permit: file_permit,
         })
     }
 
@@ -395,6 +416,7 @@ pub(crate) struct Live {
     received: u64,
     fetch: FetchGuard,
     _permit: OwnedSemaphorePermit,
+    _file_permit: Option<OwnedSemaphorePermit>,
 }
 
 impl Live {
