@@ -3,7 +3,8 @@
 //!
 //! The steps, in order; nothing in the environment changes before step 5:
 //! 1. take the environment lock (a second volley on the same environment waits), and roll back
-//!    an install that a killed process left unfinished ([`recover`]);
+//!    an install that a killed process left unfinished ([`lock_environment`]; a caller that
+//!    reads the environment to plan takes it first and calls [`Installer::execute_locked`]);
 //! 2. plan: where every file goes (`placement`), what the replaced versions own (`uninstall`),
 //!    what is in the way (a directory where a file must go is an error; an existing file is
 //!    backed up and replaced, as pip overwrites it), which directories must be created;
@@ -147,14 +148,31 @@ impl Installer {
 
     /// Installs and removes what `plan` says, all or nothing, holding the environment lock
     /// (`on_lock_wait` is called once if another process holds it). Blocking.
+    ///
+    /// The lock is taken here, after the plan was made: a plan made from what another process
+    /// was installing meanwhile may fail ([`InstallError::AlreadyInstalled`]). Callers that read
+    /// the environment to plan should take the lock first ([`lock_environment`]) and use
+    /// [`Self::execute_locked`].
     pub fn execute(
         &self,
         plan: &InstallPlan,
         reporter: &dyn InstallReporter,
         on_lock_wait: impl FnOnce(),
     ) -> Result<InstallSummary, InstallError> {
+        let lock = lock_environment(&self.layout, &self.options.lock_path, on_lock_wait)?;
+        self.execute_locked(&lock, plan, reporter)
+    }
+
+    /// [`Self::execute`] under a lock the caller took with [`lock_environment`] (on this
+    /// installer's `lock_path`) before it read the environment to make `plan`. Blocking.
+    pub fn execute_locked(
+        &self,
+        _lock: &EnvironmentLock,
+        plan: &InstallPlan,
+        reporter: &dyn InstallReporter,
+    ) -> Result<InstallSummary, InstallError> {
         let layout = absolute_layout(&self.layout)?;
-        let _lock = lock(&self.options.lock_path, on_lock_wait)?;
+        // Normally done when the lock was taken; a no-op then.
         if transaction::recover(&layout.data)? {
             tracing::warn!("rolled back an install that was interrupted");
         }
@@ -187,9 +205,42 @@ pub fn recover(
     lock_path: &Path,
     on_lock_wait: impl FnOnce(),
 ) -> Result<bool, InstallError> {
+    Ok(lock_environment(layout, lock_path, on_lock_wait)?.recovered())
+}
+
+/// The environment's lock, held until dropped; see [`lock_environment`].
+#[derive(Debug)]
+pub struct EnvironmentLock {
+    _file: LockedFile,
+    recovered: bool,
+}
+
+impl EnvironmentLock {
+    /// Whether taking the lock rolled back an install that a killed process left unfinished.
+    pub fn recovered(&self) -> bool {
+        self.recovered
+    }
+}
+
+/// Takes the lock of the environment of `layout` (the file at `lock_path`, as in
+/// [`InstallerOptions::lock_path`]; `on_lock_wait` is called once if another process holds it)
+/// and rolls back an install that a killed process left unfinished, so that what the caller then
+/// reads of the environment is consistent and stays so until the lock is dropped. Blocking.
+pub fn lock_environment(
+    layout: &Layout,
+    lock_path: &Path,
+    on_lock_wait: impl FnOnce(),
+) -> Result<EnvironmentLock, InstallError> {
     let layout = absolute_layout(layout)?;
-    let _lock = lock(lock_path, on_lock_wait)?;
-    transaction::recover(&layout.data)
+    let file = lock(lock_path, on_lock_wait)?;
+    let recovered = transaction::recover(&layout.data)?;
+    if recovered {
+        tracing::warn!("rolled back an install that was interrupted");
+    }
+    Ok(EnvironmentLock {
+        _file: file,
+        recovered,
+    })
 }
 
 fn absolute_layout(layout: &Layout) -> Result<Layout, InstallError> {

@@ -6,11 +6,13 @@
 //! [`UnpackedWheel::open`] one unpacked earlier). Then an [`Installer`] (a [`Layout`], the
 //! environment's scheme directories as the binary queried them, and [`InstallerOptions`])
 //! executes an [`InstallPlan`]: wheels to install and `.dist-info` directories to remove, all or
-//! nothing, under the environment's lock. [`recover`] rolls back an install that a killed
-//! process left unfinished. [`install_wheel`] (one wheel file, no cache) and [`uninstall`] are the
-//! simple forms. The specs followed are the binary distribution format (PEP 427), PEP 376
-//! (`RECORD`, `INSTALLER`, `REQUESTED`), PEP 610 (`direct_url.json`) and the entry points spec,
-//! with pip's behaviour where the specs leave room.
+//! nothing, under the environment's lock ([`lock_environment`] takes it before the caller reads
+//! the environment to plan; [`Installer::execute_locked`] then uses it). [`recover`] rolls back
+//! an install that a killed process left unfinished. [`install_wheel`] (one wheel file, no
+//! cache) and [`uninstall`] are the simple forms. The specs followed are the binary
+//! distribution format (PEP 427), PEP 376 (`RECORD`, `INSTALLER`, `REQUESTED`), PEP 610
+//! (`direct_url.json`) and the entry points spec, with pip's behaviour where the specs leave
+//! room.
 //!
 //! The domain's traps, each handled in the module named:
 //! - a wheel is untrusted input: entry names may be absolute, escape with `..` or be symlinks
@@ -57,8 +59,8 @@ pub use bytecode::CompileOptions;
 pub use error::InstallError;
 pub use install::{InstalledWheel, install_wheel};
 pub use installer::{
-    BytecodeFailure, InstallPlan, InstallReporter, InstallSummary, Installer, InstallerOptions,
-    PlannedInstall, recover,
+    BytecodeFailure, EnvironmentLock, InstallPlan, InstallReporter, InstallSummary, Installer,
+    InstallerOptions, PlannedInstall, lock_environment, recover,
 };
 pub use layout::{InstallOptions, Layout};
 pub use link::LinkMode;

@@ -85,6 +85,13 @@ pub enum PythonError {
     /// A `direct_url.json` that is not PEP 610's format.
     #[error("invalid \"{}\": {reason}", path.display())]
     InvalidDirectUrl { path: PathBuf, reason: String },
+    /// `--user` in a virtual environment that does not see the user site-packages (pip's
+    /// `virtualenv_no_global`).
+    #[error(
+        "cannot perform a --user install: user site-packages are not visible in the virtual environment \"{}\"",
+        environment.display()
+    )]
+    UserSiteNotVisible { environment: PathBuf },
     /// An IO error from `fs_err`, whose message already names the path.
     #[error(transparent)]
     Io(#[from] io::Error),

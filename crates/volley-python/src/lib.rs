@@ -6,7 +6,8 @@
 //! which [`Interpreter::query`] runs once with an embedded script (`query_interpreter.py`). The
 //! answer, cached per interpreter path and modification time, holds everything later stages
 //! need: the PEP 508 marker environment, the PEP 425 tags (best first), and pip's install
-//! scheme. [`Interpreter::installed`] then lists the [`InstalledDist`]s in its site-packages,
+//! scheme ([`Interpreter::scheme_for`] computes pip's `--user` and `--prefix` schemes).
+//! [`Interpreter::installed`] then lists the [`InstalledDist`]s in its site-packages,
 //! which read their own metadata as pip does: raw fields ([`MetadataFields`]), dependencies
 //! ([`Dependency`]), files, and where they came from ([`DirectUrl`], PEP 610). [`check`] says
 //! which dependencies are missing or conflicting, as `pip check` does.
@@ -32,6 +33,7 @@ mod fields;
 mod installed;
 mod interpreter;
 mod query;
+mod scheme;
 #[cfg(test)]
 mod testing;
 
@@ -43,3 +45,4 @@ pub use error::PythonError;
 pub use fields::MetadataFields;
 pub use installed::{InstalledDist, InstalledFormat};
 pub use interpreter::{Interpreter, Scheme};
+pub use scheme::SchemeRequest;

@@ -18,6 +18,7 @@
 //!   variables the key cannot see, so shims are queried every time and never cached.
 //! - A cache that cannot be read or written only costs a query; it is logged, never an error.
 
+use std::ffi::OsStr;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -54,7 +55,7 @@ impl Interpreter {
                 Err(error) => tracing::debug!("ignoring the cached answer: {error}"),
             }
         }
-        let output = run_query(&executable)?;
+        let output = run_script(&executable, &[])?;
         let interpreter = parse_answer(&executable, &output)?;
         if let Some(key) = &key {
             key.write(&output);
@@ -63,11 +64,12 @@ impl Interpreter {
     }
 }
 
-/// Run the script and return its standard output.
-fn run_query(executable: &Path) -> Result<String, PythonError> {
-    tracing::debug!("querying {}", executable.display());
+/// Run the script with `arguments` (none for the query) and return its standard output.
+pub(crate) fn run_script(executable: &Path, arguments: &[&OsStr]) -> Result<String, PythonError> {
+    tracing::debug!("querying {} {arguments:?}", executable.display());
     let output = Command::new(executable)
         .args(["-I", "-B", "-c", QUERY_SCRIPT])
+        .args(arguments)
         .stdin(Stdio::null())
         .output()
         .map_err(|source| PythonError::Spawn {

@@ -315,40 +315,67 @@ def tag_platform(pointer_size):
     return {"os": "other", "platform": normalize(sysconfig_platform)}
 
 
-def scheme_from_sysconfig():
-    # pip._internal.locations._sysconfig.get_scheme for a plain (not --user, --prefix, --home)
-    # install.
+# The keys of sysconfig's variables that pip sets to the prefix for `--prefix` (and `--home`).
+HOME_KEYS = ["installed_base", "base", "installed_platbase", "platbase", "prefix", "exec_prefix"]
+
+
+def sysconfig_scheme_name(kind):
+    # pip._internal.locations._sysconfig._infer_prefix and _infer_user.
     preferred = getattr(sysconfig, "get_preferred_scheme", None)
     available = set(sysconfig.get_scheme_names())
     if preferred is not None:
-        name = preferred("prefix")
-    elif (
+        return preferred(kind)
+    if kind == "user":
+        framework = bool(sysconfig.get_config_var("PYTHONFRAMEWORK"))
+        if framework and not is_virtualenv():
+            suffixed = "osx_framework_user"
+        else:
+            suffixed = "{}_user".format(os.name)
+        return suffixed if suffixed in available else "posix_user"
+    if (
         "osx_framework_library" in available
         and not is_virtualenv()
         and bool(sysconfig.get_config_var("PYTHONFRAMEWORK"))
     ):
-        name = "osx_framework_library"
-    elif "{}_{}".format(sys.implementation.name, os.name) in available:
-        name = "{}_{}".format(sys.implementation.name, os.name)
-    elif sys.implementation.name in available:
-        name = sys.implementation.name
-    elif "{}_prefix".format(os.name) in available:
-        name = "{}_prefix".format(os.name)
-    elif os.name in available:
-        name = os.name
-    else:
-        name = "posix_prefix"
-    paths = sysconfig.get_paths(scheme=name)
+        return "osx_framework_library"
+    if "{}_{}".format(sys.implementation.name, os.name) in available:
+        return "{}_{}".format(sys.implementation.name, os.name)
+    if sys.implementation.name in available:
+        return sys.implementation.name
+    if "{}_prefix".format(os.name) in available:
+        return "{}_prefix".format(os.name)
+    if os.name in available:
+        return os.name
+    return "posix_prefix"
+
+
+def scheme_from_sysconfig(kind, prefix):
+    # pip._internal.locations._sysconfig.get_scheme: `kind` is "prefix" (a plain install, or
+    # `--prefix` when `prefix` is set) or "user" (`--user`).
+    name = sysconfig_scheme_name(kind)
+    variables = {}
+    if prefix is not None:
+        # A custom prefix never uses the framework's library scheme.
+        if name == "osx_framework_library":
+            name = "posix_prefix"
+        variables = dict((key, prefix) for key in HOME_KEYS)
+        if sysconfig.get_config_var("userbase") is not None:
+            variables["userbase"] = prefix
+    paths = sysconfig.get_paths(scheme=name, vars=variables)
+    # get_paths fills `variables` with every config variable it lacked (pip relies on it, so
+    # the base of pip's header location is the user base for `--user`).
+    base = variables.get("userbase" if kind == "user" else "base", sys.prefix)
     return name, {
         "purelib": paths["purelib"],
         "platlib": paths["platlib"],
         "scripts": paths["scripts"],
         "data": paths["data"],
         "include": paths["include"],
+        "prefix": base,
     }
 
 
-def scheme_from_distutils():
+def scheme_from_distutils(kind, prefix):
     # pip._internal.locations._distutils.distutils_scheme, without config files.
     import warnings
 
@@ -358,6 +385,11 @@ def scheme_from_distutils():
 
         distribution = Distribution({"name": "UNKNOWN"})
         install = distribution.get_command_obj("install", create=True)
+        if kind == "user":
+            install.user = True
+            install.prefix = ""
+        if prefix is not None:
+            install.prefix = prefix
         install.finalize_options()
     return "distutils", {
         "purelib": install.install_purelib,
@@ -366,30 +398,69 @@ def scheme_from_distutils():
         "data": install.install_data,
         # install_headers ends with the distribution name ("UNKNOWN" here).
         "include": os.path.dirname(install.install_headers),
-        "prefix": install.prefix,
+        "prefix": install.install_userbase if kind == "user" else install.prefix,
     }
 
 
-def scheme():
+def scheme(kind="prefix", prefix=None):
     # pip uses sysconfig on 3.10+ and distutils before, unless the distributor says otherwise.
     use_sysconfig = getattr(sysconfig, "_PIP_USE_SYSCONFIG", sys.version_info >= (3, 10))
     name = paths = None
     if not use_sysconfig:
         try:
-            name, paths = scheme_from_distutils()
+            name, paths = scheme_from_distutils(kind, prefix)
         except Exception:  # noqa: BLE001: a broken distutils falls back to sysconfig
             name = paths = None
-    base = sys.prefix
     if paths is None:
-        name, paths = scheme_from_sysconfig()
-    else:
-        base = paths.pop("prefix") or sys.prefix
+        name, paths = scheme_from_sysconfig(kind, prefix)
+    # The base of the header location: the prefix, or the user base for `--user`.
+    base = paths.pop("prefix") or sys.prefix
     if is_virtualenv():
         # pip's historical header location in virtual environments.
         paths["include"] = os.path.join(
             base, "include", "site", "python{}.{}".format(*sys.version_info[:2])
         )
     return name, paths
+
+
+def virtualenv_no_global():
+    # pip._internal.utils.virtualenv.virtualenv_no_global: user site-packages are invisible in a
+    # virtual environment made without access to the global site-packages.
+    if hasattr(sys, "real_prefix"):
+        import site
+
+        site_dir = os.path.dirname(os.path.abspath(site.__file__))
+        return os.path.exists(os.path.join(site_dir, "no-global-site-packages.txt"))
+    if sys.prefix == getattr(sys, "base_prefix", sys.prefix):
+        return False
+    import re
+
+    try:
+        with open(os.path.join(sys.prefix, "pyvenv.cfg"), encoding="utf-8") as file:
+            lines = file.read().splitlines()
+    except OSError:
+        return True
+    pattern = re.compile(r"include-system-site-packages\s*=\s*(?P<value>true|false)")
+    for line in lines:
+        match = pattern.match(line)
+        if match is not None and match.group("value") == "false":
+            return True
+    return False
+
+
+def scheme_main(arguments):
+    # `scheme user` or `scheme prefix <dir>`: pip's scheme for `--user` or `--prefix <dir>`.
+    if arguments[0] == "user":
+        name, paths = scheme("user")
+    else:
+        name, paths = scheme("prefix", arguments[1])
+    result = {
+        "result": "success",
+        "scheme_name": name,
+        "scheme": paths,
+        "virtualenv_no_global": virtualenv_no_global(),
+    }
+    print(json.dumps(result))
 
 
 def main():
@@ -419,4 +490,7 @@ def main():
     print(json.dumps(result))
 
 
-main()
+if len(sys.argv) > 1 and sys.argv[1] == "scheme":
+    scheme_main(sys.argv[2:])
+else:
+    main()

@@ -46,8 +46,12 @@ pub struct GlobalArgs {
 pub enum Command {
     /// Resolve and install packages into a Python environment
     Install(InstallArgs),
-    /// Resolve requirements and write them pinned, in pip-compile's style
+    /// Resolve requirements and write them pinned, in pip-compile's style (or as a pylock.toml)
     Compile(CompileArgs),
+    /// Resolve and download the distribution files into a directory, without installing
+    Download(DownloadArgs),
+    /// Build (or download) a wheel of every requirement and dependency into a directory
+    Wheel(crate::commands::WheelArgs),
     /// Uninstall packages, removing the files their RECORD lists
     Uninstall(UninstallArgs),
     /// Print the installed packages in requirements format
@@ -171,6 +175,19 @@ pub struct ResolveArgs {
     /// Prefer an older version with a wheel over a newer one with only a source distribution
     #[arg(long)]
     pub prefer_binary: bool,
+
+    /// Build in the target environment instead of an isolated one (PEP 518); the build
+    /// requirements must be installed already
+    #[arg(long)]
+    pub no_build_isolation: bool,
+
+    /// Pass `KEY=VALUE` to the build backend's hooks (may be repeated)
+    #[arg(long = "config-settings", short = 'C', value_name = "KEY=VALUE")]
+    pub config_settings: Vec<String>,
+
+    /// Constrain the versions of build requirements with this file (may be repeated)
+    #[arg(long, value_name = "FILE")]
+    pub build_constraint: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -182,6 +199,10 @@ pub struct InstallArgs {
     /// Install from the given requirements file (may be repeated)
     #[arg(long, short = 'r', value_name = "FILE")]
     pub requirement: Vec<PathBuf>,
+
+    /// Install a local project in editable mode (PEP 660; may be repeated)
+    #[arg(long, short = 'e', value_name = "PATH")]
+    pub editable: Vec<String>,
 
     /// Do not install dependencies
     #[arg(long)]
@@ -208,9 +229,23 @@ pub struct InstallArgs {
     #[arg(long)]
     pub dry_run: bool,
 
-    /// Write a JSON installation report (pip's format, version 1) to FILE
+    /// Write a JSON installation report (pip's format, version 1) to FILE (`-` for standard
+    /// output)
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+
+    /// Install into DIR as a flat directory of packages, scripts in DIR/bin (add DIR to
+    /// PYTHONPATH to use them); what DIR holds is replaced only with --upgrade
+    #[arg(long, short = 't', value_name = "DIR")]
+    pub target: Option<PathBuf>,
+
+    /// Install under the prefix DIR: DIR/lib/pythonX.Y/site-packages, DIR/bin
+    #[arg(long, value_name = "DIR")]
+    pub prefix: Option<PathBuf>,
+
+    /// Install into the user site-packages (pip's user scheme, e.g. ~/.local)
+    #[arg(long)]
+    pub user: bool,
 
     /// Require a hash for every requirement and check every download against it (implied
     /// when any requirement has `--hash`)
@@ -262,6 +297,86 @@ pub struct CompileArgs {
     /// Leave out the `# via` annotations
     #[arg(long)]
     pub no_annotate: bool,
+
+    /// The output format: pinned requirements, or a PEP 751 lock file (`volley install -r
+    /// pylock.toml` installs it exactly)
+    #[arg(long, value_enum, default_value_t = CompileFormat::RequirementsTxt)]
+    pub format: CompileFormat,
+
+    #[command(flatten)]
+    pub python: PythonArgs,
+
+    #[command(flatten)]
+    pub index: IndexArgs,
+
+    #[command(flatten)]
+    pub resolve: ResolveArgs,
+}
+
+/// `volley compile --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CompileFormat {
+    #[value(name = "requirements.txt")]
+    RequirementsTxt,
+    #[value(name = "pylock.toml")]
+    PylockToml,
+}
+
+/// The platform to fetch for, when it is not the interpreter's (pip's flags).
+#[derive(Debug, Args, Clone, Default)]
+pub struct TargetArgs {
+    /// Only use wheels for this platform (e.g. `manylinux2014_x86_64`, `win_amd64`) instead of
+    /// the interpreter's; may be repeated
+    #[arg(long, value_name = "PLATFORM")]
+    pub platform: Vec<String>,
+
+    /// The Python version to fetch for (`3.12`, `312` or `3.12.1`): its wheel tags, its
+    /// Requires-Python, and its `python_version` markers
+    #[arg(long, value_name = "VERSION")]
+    pub python_version: Option<String>,
+
+    /// The implementation to fetch for: `cp`, `pp`, `ip`, `jy`, or `py` for
+    /// implementation-agnostic wheels only
+    #[arg(long, value_name = "IMPLEMENTATION")]
+    pub implementation: Option<String>,
+
+    /// Only use wheels with this ABI (e.g. `cp312`, `abi3`, `none`); may be repeated
+    #[arg(long, value_name = "ABI")]
+    pub abi: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DownloadArgs {
+    /// Requirements to download (PEP 508)
+    #[arg(value_name = "REQUIREMENT")]
+    pub requirements: Vec<String>,
+
+    /// Download the requirements of the given requirements file (may be repeated)
+    #[arg(long, short = 'r', value_name = "FILE")]
+    pub requirement: Vec<PathBuf>,
+
+    /// The directory to save the files in (created if needed)
+    #[arg(
+        long = "dest",
+        short = 'd',
+        value_name = "DIR",
+        default_value = ".",
+        visible_alias = "destination-dir",
+        alias = "destination-directory"
+    )]
+    pub dest: PathBuf,
+
+    /// Do not download dependencies
+    #[arg(long)]
+    pub no_deps: bool,
+
+    /// Require a hash for every requirement and check every download against it (implied
+    /// when any requirement has `--hash`)
+    #[arg(long)]
+    pub require_hashes: bool,
+
+    #[command(flatten)]
+    pub target: TargetArgs,
 
     #[command(flatten)]
     pub python: PythonArgs,
@@ -344,8 +459,24 @@ pub struct ListArgs {
     #[arg(long, overrides_with = "exclude_editable")]
     pub include_editable: bool,
 
+    /// List only the packages with a newer version on the index, with that version and its
+    /// file type
+    #[arg(long, short = 'o', conflicts_with = "uptodate")]
+    pub outdated: bool,
+
+    /// List only the packages whose installed version is the newest on the index
+    #[arg(long, short = 'u')]
+    pub uptodate: bool,
+
+    /// With --outdated or --uptodate: count pre-releases and development versions as newer
+    #[arg(long)]
+    pub pre: bool,
+
     #[command(flatten)]
     pub python: PythonArgs,
+
+    #[command(flatten)]
+    pub index: IndexArgs,
 }
 
 #[derive(Debug, Args)]
@@ -377,6 +508,9 @@ pub enum CacheCommand {
         /// Package names (all when none)
         packages: Vec<String>,
     },
+    /// Remove what no current volley reads: buckets of older formats, temporary files left by
+    /// killed runs
+    Prune,
 }
 
 #[cfg(test)]

@@ -17,18 +17,30 @@
 //! 5. `commands/install.rs` turns the resolution into a plan (install, replace, keep), waits for
 //!    the downloads the plan needs, cancels the rest, and hands wheels to `volley-installer`.
 //!
+//! Builds (issue 7): `commands/request.rs` turns paths, URLs, git references and `-e` into
+//! `volley_build::DirectRequirement`s; `direct.rs` prepares them before resolving and hands
+//! them to the provider as fixed candidates; `builds.rs` wires `volley-build` to this run's
+//! client and cache, and `build_requirements.rs` fills isolated build environments with
+//! volley's own resolver and installer. Index sdists are built for metadata by the provider
+//! and for wheels at install (`Artifact::Sdist` in `commands/install.rs`).
+//!
 //! Libraries never print: they report through `Reporter` traits, rendered by `progress.rs`.
 //! Errors are `thiserror` enums in the libraries and `anyhow` here, with hints added in
 //! `main` before printing.
 
+mod build_requirements;
+mod builds;
 mod cli;
 mod commands;
+mod destination;
+mod direct;
 mod pip_config;
 mod prepare;
 mod printer;
 mod progress;
 mod provider;
 mod settings;
+mod target;
 
 use std::process::ExitCode;
 
@@ -79,9 +91,11 @@ async fn run(cli: Cli, printer: Printer) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Install(args) => commands::install(args, &cli.global, &env, printer).await,
         Command::Compile(args) => commands::compile(args, &cli.global, &env, printer).await,
+        Command::Download(args) => commands::download(args, &cli.global, &env, printer).await,
+        Command::Wheel(args) => commands::wheel(args, &cli.global, &env, printer).await,
         Command::Uninstall(args) => commands::uninstall(args, &cli.global, &env, printer),
         Command::Freeze(args) => commands::freeze(args, &cli.global, &env, printer),
-        Command::List(args) => commands::list(args, &cli.global, &env, printer),
+        Command::List(args) => commands::list(args, &cli.global, &env, printer).await,
         Command::Show(args) => commands::show(args, &cli.global, &env, printer),
         Command::Check(args) => commands::check(args, &cli.global, &env, printer),
         Command::Cache(command) => commands::cache(command, &cli.global, &env, printer),

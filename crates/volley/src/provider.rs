@@ -20,10 +20,13 @@ use std::sync::{Arc, Mutex};
 use tokio::runtime::Handle;
 use volley_client::{IndexFile, ProjectPage, RegistryClient};
 use volley_packaging::{
-    CoreMetadata, DistFilename, MarkerEnvironment, PackageName, TagPriority, Tags, Version,
+    CoreMetadata, DistFilename, MarkerEnvironment, Operator, PackageName, TagPriority, Tags,
+    Version, VersionSpecifiers,
 };
-use volley_resolver::{Candidate, CandidateMetadata, Provider, ProviderError};
+use volley_resolver::{Candidate, CandidateMetadata, NameSet, Provider, ProviderError};
 
+use crate::builds::Builds;
+use crate::direct::{DirectPackage, DirectPackages};
 use crate::prepare::Preparer;
 use crate::progress::ProgressReporter;
 
@@ -106,13 +109,20 @@ impl ProjectVersions {
 
     /// The version the resolver will most likely pick: the newest final, unyanked release
     /// with a compatible wheel whose Requires-Python fits.
-    fn likely(&self, python: &Version) -> Option<&IndexFile> {
+    fn likely(
+        &self,
+        python: &Version,
+        wanted: Option<&VersionSpecifiers>,
+    ) -> Option<(&Version, &IndexFile)> {
         self.versions
             .iter()
             .rev()
-            .filter(|(version, _)| !version.any_prerelease())
-            .filter_map(|(_, files)| files.best_wheel.as_ref().map(|(_, file)| file))
-            .find(|file| {
+            .filter(|(version, _)| wanted.is_none_or(|specifiers| specifiers.contains(version)))
+            .filter(|(version, _)| !version.any_prerelease() || wanted.is_some())
+            .filter_map(|(version, files)| {
+                files.best_wheel.as_ref().map(|(_, file)| (version, file))
+            })
+            .find(|(_, file)| {
                 file.yanked.is_none()
                     && file
                         .requires_python
@@ -130,6 +140,10 @@ pub struct Target {
     pub python_version: Version,
     /// The dist-info directories of installed versions.
     pub installed: HashMap<(PackageName, Version), PathBuf>,
+    /// What the user's requirements ask of each package they name: the prefetcher fetches
+    /// the metadata of the newest version these allow (not simply the newest), and starts
+    /// the download of a version pinned with `==` as soon as its page arrives.
+    pub requested: HashMap<PackageName, VersionSpecifiers>,
 }
 
 /// Answers the resolver from the registry client; prefetches ahead of it.
@@ -150,9 +164,17 @@ struct Inner {
     /// The dist-info directories of installed versions, whose metadata the resolver may ask
     /// for when it keeps them (the index need not list them any more).
     installed: HashMap<(PackageName, Version), PathBuf>,
+    requested: HashMap<PackageName, VersionSpecifiers>,
     projects: Mutex<HashMap<PackageName, Arc<ProjectVersions>>>,
     prefetched: Mutex<HashSet<PackageName>>,
     downloads: Mutex<HashMap<(PackageName, Version), IndexFile>>,
+    /// Direct references (paths, URLs, git, editables): their names are never looked up on
+    /// the index; each has one version, the prepared one (see `direct.rs`).
+    direct: std::sync::OnceLock<Arc<DirectPackages>>,
+    /// Where sdists are built for their metadata, and which packages must not use wheels.
+    builds: std::sync::OnceLock<(Arc<Builds>, NameSet, NameSet)>,
+    /// Metadata prepared from sdists, for the install report.
+    sdist_metadata: Mutex<HashMap<(PackageName, Version), CoreMetadata>>,
 }
 
 impl IndexProvider {
@@ -171,13 +193,41 @@ impl IndexProvider {
                 markers: target.markers,
                 python_version: target.python_version,
                 installed: target.installed,
+                requested: target.requested,
                 reporter,
                 speculative,
                 projects: Mutex::default(),
                 prefetched: Mutex::default(),
                 downloads: Mutex::default(),
+                direct: std::sync::OnceLock::new(),
+                builds: std::sync::OnceLock::new(),
+                sdist_metadata: Mutex::default(),
             }),
         }
+    }
+
+    /// Answer for these direct references instead of the index, and prepare the metadata of
+    /// sdists with `builds` when a version has no usable wheel (`--only-binary` and
+    /// `--no-binary` say which packages may use what). Set once, before resolving.
+    pub fn set_builds(
+        &self,
+        direct: Arc<DirectPackages>,
+        builds: Arc<Builds>,
+        only_binary: NameSet,
+        no_binary: NameSet,
+    ) {
+        let _ = self.inner.direct.set(direct);
+        let _ = self.inner.builds.set((builds, only_binary, no_binary));
+    }
+
+    /// The metadata an sdist's build gave while resolving.
+    pub fn sdist_metadata(&self, name: &PackageName, version: &Version) -> Option<CoreMetadata> {
+        let prepared = self
+            .inner
+            .sdist_metadata
+            .lock()
+            .expect("sdist metadata lock");
+        prepared.get(&(name.clone(), version.clone())).cloned()
     }
 
     /// Start fetching what the resolver will ask about `name`, without waiting.
@@ -246,7 +296,55 @@ impl Inner {
             .clone()
     }
 
+    /// pip's precedence for `--only-binary` / `--no-binary`: whether a wheel may be used.
+    fn wheel_allowed(&self, name: &PackageName) -> bool {
+        let Some((_, only_binary, no_binary)) = self.builds.get() else {
+            return true;
+        };
+        let names = |set: &NameSet| matches!(set, NameSet::Names(names) if names.contains(name));
+        if names(only_binary) {
+            true
+        } else if names(no_binary) {
+            false
+        } else {
+            *only_binary == NameSet::All || *no_binary != NameSet::All
+        }
+    }
+
+    /// The metadata of an sdist: prepared (statically, or by the backend) on this blocking
+    /// thread, keyed in the build cache by the sdist's sha256.
+    fn sdist_candidate_metadata(
+        &self,
+        name: &PackageName,
+        version: &Version,
+        sdist: &IndexFile,
+    ) -> Result<Arc<CandidateMetadata>, ProviderError> {
+        let Some((builds, _, _)) = self.builds.get() else {
+            return Err(ProviderError::new(format!(
+                "{name}=={version} has only a source distribution, and this command does not build"
+            )));
+        };
+        let metadata = crate::direct::index_sdist_metadata(builds, sdist)
+            .map_err(|error| ProviderError::new(format!("{error:#}")))?;
+        let answer = Arc::new(CandidateMetadata {
+            requires_dist: metadata.requires_dist.clone(),
+            requires_python: metadata.requires_python.clone(),
+        });
+        self.sdist_metadata
+            .lock()
+            .expect("sdist metadata lock")
+            .insert((name.clone(), version.clone()), metadata);
+        Ok(answer)
+    }
+
+    fn direct(&self, name: &PackageName) -> Option<&Arc<DirectPackage>> {
+        self.direct.get().and_then(|direct| direct.get(name))
+    }
+
     fn prefetch(this: &Arc<Self>, name: &PackageName) {
+        if this.direct(name).is_some() {
+            return;
+        }
         if !this
             .prefetched
             .lock()
@@ -263,9 +361,26 @@ impl Inner {
                 return;
             };
             let project = inner.project(&page, &name);
-            let Some(file) = project.likely(&inner.python_version).cloned() else {
+            let wanted = inner.requested.get(&name);
+            let Some((version, file)) = project
+                .likely(&inner.python_version, wanted)
+                .map(|(version, file)| (version.clone(), file.clone()))
+            else {
                 return;
             };
+            let pinned = wanted.is_some_and(|specifiers| {
+                specifiers.len() == 1
+                    && specifiers
+                        .iter()
+                        .all(|specifier| *specifier.operator() == Operator::Equal)
+            });
+            if pinned
+                && !inner
+                    .installed
+                    .contains_key(&(name.clone(), version.clone()))
+            {
+                inner.start_download(&name, &version);
+            }
             let Ok(metadata) = inner.client.metadata(&file).await else {
                 return;
             };
@@ -275,6 +390,31 @@ impl Inner {
                 }
             }
         });
+    }
+
+    /// Start downloading (and unpacking) the wheel of a version the resolver will probably
+    /// keep; the install step cancels it if the final plan does not need it.
+    fn start_download(&self, name: &PackageName, version: &Version) {
+        let Some(preparer) = &self.speculative else {
+            return;
+        };
+        let wheel = {
+            let projects = self.projects.lock().expect("projects lock");
+            projects
+                .get(name)
+                .and_then(|project| project.versions.get(version))
+                .and_then(|files| files.best_wheel.as_ref().map(|(_, file)| file.clone()))
+        };
+        let Some(wheel) = wheel else {
+            return;
+        };
+        let mut downloads = self.downloads.lock().expect("downloads lock");
+        if downloads
+            .insert((name.clone(), version.clone()), wheel.clone())
+            .is_none()
+        {
+            preparer.start(&wheel);
+        }
     }
 
     fn versions(&self, name: &PackageName) -> Result<Arc<ProjectVersions>, ProviderError> {
@@ -291,6 +431,9 @@ impl Inner {
 
 impl Provider for IndexProvider {
     fn versions(&self, name: &PackageName) -> Result<Arc<[Candidate]>, ProviderError> {
+        if let Some(direct) = self.inner.direct(name) {
+            return Ok(Arc::from(vec![direct.candidate()]));
+        }
         Ok(Arc::clone(&self.inner.versions(name)?.candidates))
     }
 
@@ -299,6 +442,11 @@ impl Provider for IndexProvider {
         name: &PackageName,
         version: &Version,
     ) -> Result<Arc<CandidateMetadata>, ProviderError> {
+        if let Some(direct) = self.inner.direct(name)
+            && direct.version == *version
+        {
+            return Ok(direct.candidate_metadata());
+        }
         if let Some(dist_info) = self.inner.installed.get(&(name.clone(), version.clone())) {
             return installed_metadata(dist_info);
         }
@@ -307,11 +455,16 @@ impl Provider for IndexProvider {
             .versions
             .get(version)
             .ok_or_else(|| ProviderError::new(format!("{name} {version} is not on the index")))?;
-        let Some((_, wheel)) = &files.best_wheel else {
-            return Err(ProviderError::new(format!(
-                "{name}=={version} has no wheel compatible with the target interpreter, and \
-                 building from source distributions is not supported yet"
-            )));
+        let wheel = match (&files.best_wheel, &files.sdist) {
+            (Some((_, wheel)), _) if self.inner.wheel_allowed(name) => wheel,
+            (_, Some(sdist)) => return self.inner.sdist_candidate_metadata(name, version, sdist),
+            (Some((_, wheel)), None) => wheel,
+            (None, None) => {
+                return Err(ProviderError::new(format!(
+                    "{name}=={version} has no wheel compatible with the target interpreter, \
+                     and no source distribution"
+                )));
+            }
         };
         let metadata = self
             .inner
@@ -325,22 +478,7 @@ impl Provider for IndexProvider {
     }
 
     fn on_decision(&self, name: &PackageName, version: &Version) {
-        let Some(preparer) = &self.inner.speculative else {
-            return;
-        };
-        let Some(files) = self.files(name, version) else {
-            return;
-        };
-        let Some((_, wheel)) = files.best_wheel else {
-            return;
-        };
-        let mut downloads = self.inner.downloads.lock().expect("downloads lock");
-        if downloads
-            .insert((name.clone(), version.clone()), wheel.clone())
-            .is_none()
-        {
-            preparer.start(&wheel);
-        }
+        self.inner.start_download(name, version);
     }
 
     fn on_discovered(&self, names: &[PackageName]) {

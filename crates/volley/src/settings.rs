@@ -35,6 +35,8 @@ pub struct Environment {
     pub path: Option<OsString>,
     pub ssl_cert_file: Option<PathBuf>,
     pub volley_install_threads: Option<String>,
+    /// `VOLLEY_BUILD_JOBS`: how many builds may run at once (default: the CPU count).
+    pub volley_build_jobs: Option<String>,
     pub volley_link_mode: Option<String>,
     pub netrc: Option<PathBuf>,
     pub xdg_config_home: Option<PathBuf>,
@@ -61,6 +63,7 @@ impl Environment {
             path: std::env::var_os("PATH"),
             ssl_cert_file: path("SSL_CERT_FILE"),
             volley_install_threads: std::env::var("VOLLEY_INSTALL_THREADS").ok(),
+            volley_build_jobs: std::env::var("VOLLEY_BUILD_JOBS").ok(),
             volley_link_mode: std::env::var("VOLLEY_LINK_MODE").ok(),
             netrc: path("NETRC"),
             xdg_config_home: path("XDG_CONFIG_HOME"),
@@ -124,6 +127,23 @@ pub fn apply_pip_config(
     index: &mut IndexArgs,
     resolve: &mut crate::cli::ResolveArgs,
 ) {
+    apply_pip_index_config(config, global, index);
+    resolve.pre |= config.pre == Some(true);
+    resolve.prefer_binary |= config.prefer_binary == Some(true);
+    prepend(&mut resolve.only_binary, &config.only_binary);
+    prepend(&mut resolve.no_binary, &config.no_binary);
+    let constraints: Vec<PathBuf> = config.constraints.clone();
+    let mut all = constraints;
+    all.append(&mut resolve.constraint);
+    resolve.constraint = all;
+}
+
+/// [`apply_pip_config`] for commands that only read indexes (`list --outdated`).
+pub fn apply_pip_index_config(
+    config: &crate::pip_config::PipConfig,
+    global: &mut GlobalArgs,
+    index: &mut IndexArgs,
+) {
     if config.no_cache_dir == Some(true) {
         global.no_cache = true;
     }
@@ -152,14 +172,6 @@ pub fn apply_pip_config(
     if index.keyring_provider.is_none() {
         index.keyring_provider = config.keyring_provider.clone();
     }
-    resolve.pre |= config.pre == Some(true);
-    resolve.prefer_binary |= config.prefer_binary == Some(true);
-    prepend(&mut resolve.only_binary, &config.only_binary);
-    prepend(&mut resolve.no_binary, &config.no_binary);
-    let constraints: Vec<PathBuf> = config.constraints.clone();
-    let mut all = constraints;
-    all.append(&mut resolve.constraint);
-    resolve.constraint = all;
 }
 
 fn prepend<T: Clone>(values: &mut Vec<T>, first: &[T]) {

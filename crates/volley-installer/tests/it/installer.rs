@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use volley_installer::{
     CompileOptions, InstallError, InstallPlan, InstallReporter, Installer, InstallerOptions,
-    Layout, LinkMode, PlannedInstall, UnpackedWheel, recover, unpack_wheel,
+    Layout, LinkMode, PlannedInstall, UnpackedWheel, lock_environment, recover, unpack_wheel,
 };
 use volley_packaging::PackageName;
 use volley_test_support::{TestContext, WheelBuilder, snapshot_tree};
@@ -674,7 +674,7 @@ fn killed_installs_are_rolled_back() {
         assert_eq!(env.tree(), before, "{point}");
         assert!(!recover(&env.layout, &env.context.venv().join(".lock"), || {}).unwrap());
     }
-    // `execute` recovers first as well.
+    // Taking the environment lock (as `execute` does) recovers too.
     let output = Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
@@ -693,9 +693,14 @@ fn killed_installs_are_rolled_back() {
         .unwrap();
     assert!(!output.status.success());
     assert!(journal.is_file());
+    // So a caller that reads the environment under the lock sees it as it was.
+    let lock = lock_environment(&env.layout, &env.context.venv().join(".lock"), || {}).unwrap();
+    assert!(lock.recovered());
+    assert_eq!(env.tree(), before);
     env.installer(LinkMode::Hardlink)
-        .execute(&replacement, &(), || {})
+        .execute_locked(&lock, &replacement, &())
         .unwrap();
+    drop(lock);
     insta::assert_snapshot!(env.run_python(CHECK_RECORDS), @"alpha==2.0 beta==1.0");
     let output = env.context.pip(&["check"]);
     assert!(output.status.success(), "{}", stdout(&output));

@@ -1,8 +1,9 @@
-//! `volley cache dir | clean`.
+//! `volley cache dir | clean | prune`.
 
 use std::process::ExitCode;
 
 use anyhow::Result;
+use volley_cache::CleanSummary;
 
 use crate::cli::{CacheCommand, GlobalArgs};
 use crate::printer::Printer;
@@ -24,15 +25,24 @@ pub fn cache(
         },
         CacheCommand::Clean { packages } => {
             let cache = settings.open()?;
-            let summary = cache.clean(&packages)?;
-            printer.status(format!(
-                "Removed {} files ({})",
-                summary.files,
-                human_bytes(summary.bytes)
-            ));
+            printer.status(removed(cache.clean(&packages)?));
+        }
+        CacheCommand::Prune => {
+            let cache = settings.open()?;
+            printer.status(removed(cache.prune()?));
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `Removed 12 files (1.2 MiB)`.
+fn removed(summary: CleanSummary) -> String {
+    let noun = if summary.files == 1 { "file" } else { "files" };
+    format!(
+        "Removed {} {noun} ({})",
+        summary.files,
+        human_bytes(summary.bytes)
+    )
 }
 
 fn human_bytes(bytes: u64) -> String {

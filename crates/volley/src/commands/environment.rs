@@ -50,22 +50,35 @@ impl Target {
             interpreter.python_full_version,
             interpreter.sys_executable.display()
         ));
-        let mut seen = HashSet::new();
-        let installed = interpreter
-            .installed()?
-            .into_iter()
-            .filter(|dist| seen.insert(dist.name.clone()))
-            .collect();
+        let installed = first_of_each_name(&interpreter)?;
         Ok(Self {
             interpreter,
             installed,
         })
     }
 
+    /// Lists the distributions again: a command that changes the environment does so after it
+    /// took the environment's lock, which may have waited for another install or rolled back an
+    /// interrupted one.
+    pub fn reload(&mut self) -> Result<()> {
+        self.installed = first_of_each_name(&self.interpreter)?;
+        Ok(())
+    }
+
     /// The distribution named `name` (normalized), if installed.
     pub fn get(&self, name: &PackageName) -> Option<&InstalledDist> {
         self.installed.iter().find(|dist| &dist.name == name)
     }
+}
+
+/// One distribution per normalized name, the first in site-packages order.
+fn first_of_each_name(interpreter: &Interpreter) -> Result<Vec<InstalledDist>> {
+    let mut seen = HashSet::new();
+    Ok(interpreter
+        .installed()?
+        .into_iter()
+        .filter(|dist| seen.insert(dist.name.clone()))
+        .collect())
 }
 
 /// Whether pip leaves `name` out of every listing.

@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
@@ -10,23 +11,61 @@ use futures::future::try_join_all;
 use serde_json::json;
 use volley_client::IndexFile;
 use volley_installer::{
-    CompileOptions, InstallPlan, Installer, InstallerOptions, Layout, PlannedInstall,
+    CompileOptions, EnvironmentLock, InstallPlan, Installer, InstallerOptions, Layout,
+    PlannedInstall,
 };
 use volley_packaging::{PackageName, Version};
-use volley_python::{InstalledDist, Interpreter};
+use volley_python::{InstalledDist, Interpreter, Scheme};
 use volley_resolver::{CandidateSource, ResolvedPackage, Upgrade};
 
+use crate::builds::Builds;
 use crate::cli::{GlobalArgs, InstallArgs};
 use crate::commands::request::Request;
 use crate::commands::resolve::{ResolveMode, Resolved, resolve};
+use crate::destination::Destination;
+use crate::direct::{DirectPackage, DirectPackages};
+use crate::prepare::Preparer;
 use crate::printer::{Printer, elapsed, packages};
+use crate::progress::ProgressReporter;
 use crate::settings::{self, Environment, InstallSettings};
 
 /// One package the plan installs, and the version it replaces, if any.
-struct Change<'a> {
-    package: &'a ResolvedPackage,
-    file: IndexFile,
-    replaces: Option<&'a InstalledDist>,
+pub(crate) struct Change<'a> {
+    pub(crate) package: &'a ResolvedPackage,
+    pub(crate) file: Artifact,
+    pub(crate) replaces: Option<&'a InstalledDist>,
+}
+
+/// What a change installs from.
+pub(crate) enum Artifact {
+    /// A wheel from an index.
+    Index(IndexFile),
+    /// A source distribution from an index, built at install (build cache first).
+    Sdist(IndexFile),
+    /// A path, URL, git reference or editable (installed with its `direct_url.json`).
+    Direct(Arc<DirectPackage>),
+}
+
+impl From<IndexFile> for Artifact {
+    fn from(file: IndexFile) -> Self {
+        Self::Index(file)
+    }
+}
+
+/// Where changes are installed and what installing them uses, whoever planned them (a
+/// resolution, or a lock file).
+pub(crate) struct InstallTarget<'a> {
+    pub(crate) interpreter: &'a Interpreter,
+    pub(crate) scheme: &'a Scheme,
+    /// Taken before the installed distributions were read, so the plan is still current.
+    pub(crate) lock: Option<Arc<EnvironmentLock>>,
+    /// The file of that lock.
+    pub(crate) lock_path: std::path::PathBuf,
+    pub(crate) preparer: &'a Preparer,
+    pub(crate) reporter: &'a ProgressReporter,
+    /// Builds of sdists and direct references; `None` when the plan has none (lock files).
+    pub(crate) builds: Option<&'a Arc<Builds>>,
+    pub(crate) direct: Option<&'a DirectPackages>,
 }
 
 pub async fn install(
@@ -45,13 +84,38 @@ pub async fn install(
     }
     let global = &global;
     let settings = InstallSettings::resolve(&args, env)?;
+    let destination = Destination::from_flags(
+        args.target.as_deref(),
+        args.prefix.as_deref(),
+        args.user,
+        &env.cwd,
+    )?;
+    if let Some(lock_file) = args
+        .requirement
+        .iter()
+        .find(|path| volley_requirements::is_pylock_path(path))
+    {
+        let lock_file = lock_file.clone();
+        return crate::commands::pylock::install(
+            &lock_file,
+            &args,
+            destination,
+            &settings,
+            global,
+            env,
+            &printer,
+        )
+        .await;
+    }
     let request = Request::read(
         &args.requirements,
         &args.requirement,
         &args.resolve.constraint,
         &env.cwd,
     )?;
-    if request.requirements.is_empty() {
+    let mut request = request;
+    request.add_editables(&args.editable, &env.cwd)?;
+    if request.is_empty() {
         bail!("no requirements given: name packages or pass -r FILE");
     }
     let hash_mode = request.requires_hashes(args.require_hashes);
@@ -95,6 +159,8 @@ pub async fn install(
         reinstall: args.force_reinstall,
         no_deps: args.no_deps,
         speculative_downloads: !args.dry_run,
+        destination,
+        platform: None,
     };
     let resolved = resolve(
         &request,
@@ -113,7 +179,7 @@ pub async fn install(
         elapsed(resolved.elapsed)
     ));
 
-    let changes = plan(&resolved, args.force_reinstall)?;
+    let changes = plan(&resolved, args.force_reinstall, args.upgrade, &printer)?;
     let changes = if hash_mode {
         with_allowed_hashes(&resolved, &request, changes)?
     } else {
@@ -138,16 +204,53 @@ pub async fn install(
         return Ok(ExitCode::SUCCESS);
     }
 
+    let target = InstallTarget {
+        interpreter: &resolved.interpreter,
+        scheme: &resolved.scheme,
+        lock: resolved.environment_lock.clone(),
+        lock_path: resolved
+            .destination
+            .lock_path(&resolved.interpreter, &resolved.scheme),
+        preparer: &resolved.preparer,
+        reporter: &resolved.reporter,
+        builds: Some(&resolved.builds),
+        direct: Some(&resolved.direct),
+    };
+    install_changes(&target, &changes, &settings, &printer).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Download, check and unpack the wheels of `changes`, then install them (removing what they
+/// replace) as one transaction, and print what changed.
+pub(crate) async fn install_changes(
+    target: &InstallTarget<'_>,
+    changes: &[Change<'_>],
+    settings: &InstallSettings,
+    printer: &Printer,
+) -> Result<()> {
     // Every wheel is downloaded, hash-checked and unpacked into the cache before the
     // environment is touched; most of them already were, while resolving.
     let start = Instant::now();
-    let wheels = try_join_all(
-        changes
-            .iter()
-            .map(|change| resolved.preparer.get(&change.file)),
-    )
+    let wheels = try_join_all(changes.iter().map(|change| async {
+        match &change.file {
+            Artifact::Index(file) => Ok((target.preparer.get(file).await?, None)),
+            Artifact::Sdist(file) => {
+                let builds = target
+                    .builds
+                    .context("source distributions need a build context")?;
+                Ok((crate::direct::build_index_sdist(builds, file).await?, None))
+            }
+            Artifact::Direct(package) => {
+                let direct = target
+                    .direct
+                    .context("direct references need a build context")?;
+                let (wheel, direct_url) = direct.wheel(package).await?;
+                Ok::<_, anyhow::Error>((wheel, Some(direct_url)))
+            }
+        }
+    }))
     .await?;
-    resolved.reporter.finish_downloads();
+    target.reporter.finish_downloads();
     printer.status(format!(
         "Prepared {} in {}",
         packages(wheels.len()),
@@ -155,21 +258,14 @@ pub async fn install(
     ));
 
     let start = Instant::now();
-    let requested: HashSet<PackageName> = resolved
-        .resolution
-        .packages
-        .iter()
-        .filter(|package| package.requested)
-        .map(|package| package.name.clone())
-        .collect();
     let plan = InstallPlan {
         install: changes
             .iter()
             .zip(wheels)
-            .map(|(change, wheel)| PlannedInstall {
+            .map(|(change, (wheel, direct_url))| PlannedInstall {
                 wheel,
-                requested: requested.contains(&change.package.name),
-                direct_url: None,
+                requested: change.package.requested,
+                direct_url,
             })
             .collect(),
         remove: changes
@@ -178,24 +274,26 @@ pub async fn install(
             .collect(),
     };
     let installer = Installer::new(
-        layout(&resolved.interpreter),
+        scheme_layout(target.interpreter, target.scheme),
         InstallerOptions {
             link_mode: settings.link_mode,
             threads: settings.threads,
             installer_name: "volley".to_string(),
             compile: settings.compile.then(|| CompileOptions {
-                python: resolved.interpreter.sys_executable.clone(),
+                python: target.interpreter.sys_executable.clone(),
                 workers: settings.threads,
             }),
-            lock_path: environment_lock(&resolved.interpreter),
+            lock_path: target.lock_path.clone(),
         },
     );
-    let waiting = printer.clone();
+    // Taken before the installed distributions were read, so the plan is still current.
+    let lock = target
+        .lock
+        .clone()
+        .context("the environment was not locked while resolving")?;
     let summary = tokio::task::spawn_blocking(move || {
         installer
-            .execute(&plan, &(), || {
-                waiting.status("Waiting for another volley to finish with this environment...");
-            })
+            .execute_locked(&lock, &plan, &())
             .map_err(anyhow::Error::from)
     })
     .await
@@ -225,28 +323,73 @@ pub async fn install(
         packages(changes.len()),
         elapsed(start.elapsed())
     ));
-    print_changes(&printer, &changes);
-    Ok(ExitCode::SUCCESS)
+    print_changes(printer, changes);
+    Ok(())
 }
 
-/// What changes: every resolved package that is not installed at the resolved version.
-fn plan(resolved: &Resolved, reinstall: bool) -> Result<Vec<Change<'_>>> {
+/// What changes: every resolved package that is not installed at the resolved version. With
+/// `--target`, a version already there is replaced only with `--upgrade`, as in pip.
+fn plan<'a>(
+    resolved: &'a Resolved,
+    reinstall: bool,
+    upgrade: bool,
+    printer: &Printer,
+) -> Result<Vec<Change<'a>>> {
     let mut changes = Vec::new();
     for package in &resolved.resolution.packages {
         let installed = resolved
             .installed
             .iter()
             .find(|dist| dist.name == package.name);
+        if let Some(direct) = resolved.direct.get(&package.name) {
+            // A direct reference replaces what is installed unless that came from the very
+            // same source (PEP 610's direct_url.json says where it came from).
+            if installed.is_some_and(|dist| {
+                dist.version == package.version
+                    && !reinstall
+                    && direct.is_installed_at(&dist.dist_info)
+            }) {
+                continue;
+            }
+            changes.push(Change {
+                package,
+                file: Artifact::Direct(Arc::clone(direct)),
+                replaces: installed.filter(|dist| Destination::may_remove(dist, &resolved.scheme)),
+            });
+            continue;
+        }
         if installed.is_some_and(|dist| dist.version == package.version && !reinstall) {
             continue;
         }
+        if let Some(dist) = installed
+            && resolved.destination.is_target()
+            && !upgrade
+        {
+            printer.warn(format!(
+                "target directory {} already exists: specify --upgrade to force replacement",
+                dist.dist_info.display()
+            ));
+            continue;
+        }
+        // A distribution outside the destination (the environment's, for `--user`) stays.
+        let installed = installed.filter(|dist| Destination::may_remove(dist, &resolved.scheme));
         if matches!(package.source, CandidateSource::SdistOnly) {
-            bail!(
-                "{}=={} has no wheel compatible with the target interpreter, and building from \
-                 source distributions is not supported yet",
-                package.name,
-                package.version
-            );
+            let sdist = resolved
+                .provider
+                .files(&package.name, &package.version)
+                .and_then(|files| files.sdist)
+                .with_context(|| {
+                    format!(
+                        "no source distribution of {}=={} is known to the index client",
+                        package.name, package.version
+                    )
+                })?;
+            changes.push(Change {
+                package,
+                file: Artifact::Sdist(sdist),
+                replaces: installed,
+            });
+            continue;
         }
         let file = resolved
             .provider
@@ -260,7 +403,7 @@ fn plan(resolved: &Resolved, reinstall: bool) -> Result<Vec<Change<'_>>> {
             })?;
         changes.push(Change {
             package,
-            file,
+            file: Artifact::Index(file),
             replaces: installed,
         });
     }
@@ -294,7 +437,15 @@ fn with_allowed_hashes<'a>(
             );
         };
         let matches = |file: &IndexFile| file.hashes.iter().any(|hash| allowed.contains(hash));
-        if !matches(&change.file) {
+        let file = match &change.file {
+            Artifact::Index(file) | Artifact::Sdist(file) => file.clone(),
+            Artifact::Direct(direct) => bail!(
+                "in hash-checking mode {} cannot be installed: volley checks hashes of index \
+                 files only",
+                direct.requirement.source
+            ),
+        };
+        if !matches(&file) {
             let files = resolved
                 .provider
                 .files(name, &change.package.version)
@@ -312,14 +463,12 @@ fn with_allowed_hashes<'a>(
                 })
                 .max_by_key(|(priority, _)| *priority);
             match alternative {
-                Some((_, file)) => change.file = file,
+                Some((_, file)) => change.file = Artifact::Index(file),
                 None => bail!(
                     "no file of {}=={} matches the hashes given for it; the index has {}",
                     name,
                     change.package.version,
-                    change
-                        .file
-                        .hashes
+                    file.hashes
                         .iter()
                         .map(ToString::to_string)
                         .collect::<Vec<_>>()
@@ -346,7 +495,7 @@ fn cancel_unneeded_downloads(resolved: &Resolved, changes: &[Change<'_>]) {
     }
 }
 
-fn print_changes(printer: &Printer, changes: &[Change<'_>]) {
+pub(crate) fn print_changes(printer: &Printer, changes: &[Change<'_>]) {
     let mut lines: Vec<(String, String)> = Vec::new();
     for change in changes {
         if let Some(old) = change.replaces {
@@ -373,7 +522,11 @@ pub fn environment_lock(interpreter: &Interpreter) -> std::path::PathBuf {
 
 /// The install paths of the target environment.
 pub fn layout(interpreter: &Interpreter) -> Layout {
-    let scheme = &interpreter.scheme;
+    scheme_layout(interpreter, &interpreter.scheme)
+}
+
+/// The install paths of `scheme` (the environment's, or `--target`/`--prefix`/`--user`'s).
+pub fn scheme_layout(interpreter: &Interpreter, scheme: &Scheme) -> Layout {
     Layout {
         purelib: scheme.purelib.clone(),
         platlib: scheme.platlib.clone(),
@@ -394,12 +547,35 @@ async fn write_report(
 ) -> Result<()> {
     let mut install = Vec::new();
     for change in changes {
-        let metadata = resolved.client.metadata(&change.file).await?;
+        let file = match &change.file {
+            Artifact::Index(file) | Artifact::Sdist(file) => file,
+            Artifact::Direct(direct) => {
+                let download_info: serde_json::Value =
+                    serde_json::from_str(&direct.prepared.direct_url)
+                        .context("invalid direct_url.json")?;
+                install.push(json!({
+                    "download_info": download_info,
+                    "is_direct": true,
+                    "is_yanked": false,
+                    "requested": change.package.requested,
+                    "requested_extras": change.package.extras.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                    "metadata": metadata_json(&direct.metadata),
+                }));
+                continue;
+            }
+        };
+        let metadata = match &change.file {
+            Artifact::Sdist(_) => resolved
+                .provider
+                .sdist_metadata(&change.package.name, &change.package.version)
+                .with_context(|| format!("no metadata of {}", change.package.name))?,
+            _ => (*resolved.client.metadata(file).await?).clone(),
+        };
         let mut hashes = serde_json::Map::new();
-        for hash in &change.file.hashes {
+        for hash in &file.hashes {
             hashes.insert(hash.algorithm.to_string(), json!(hash.digest));
         }
-        let archive_info = match change.file.hashes.first() {
+        let archive_info = match file.hashes.first() {
             Some(hash) => json!({
                 "hash": format!("{}={}", hash.algorithm, hash.digest),
                 "hashes": hashes,
@@ -408,11 +584,11 @@ async fn write_report(
         };
         install.push(json!({
             "download_info": {
-                "url": change.file.url.as_str(),
+                "url": file.url.as_str(),
                 "archive_info": archive_info,
             },
             "is_direct": false,
-            "is_yanked": change.file.yanked.is_some(),
+            "is_yanked": file.yanked.is_some(),
             "requested": change.package.requested,
             "requested_extras": change.package.extras.iter().map(ToString::to_string).collect::<Vec<_>>(),
             "metadata": metadata_json(&metadata),

@@ -8,35 +8,55 @@
 //! - `json`: Python's `json.dumps` of `[{"name": ..., "version": ...}]` (its separators, and
 //!   non-ASCII text escaped), with `editable_project_location` for editable installs;
 //! - `--not-required` keeps what no listed distribution depends on (dependencies whose markers
-//!   hold, no extras).
-//!
-//! `--outdated` needs the index and is not offered yet.
+//!   hold, no extras);
+//! - `--outdated` (`--uptodate`) keeps what the index has a newer (no newer) version of, adding
+//!   `Latest` and `Type` columns (`latest_version`, `latest_filetype` in JSON; not with
+//!   `--uptodate`). The newest version is pip's best candidate among the project's files that
+//!   fit the interpreter: yanked files and files whose Requires-Python excludes it are left
+//!   out, and pre-releases unless `--pre`; of one version a compatible wheel beats the sdist.
+//!   Projects the index does not have are left out. Every project page is asked for at once.
 
 use std::collections::HashSet;
 use std::fmt::Write;
 use std::process::ExitCode;
+use std::sync::Arc;
 
-use anyhow::Result;
-use volley_packaging::PackageName;
+use anyhow::{Result, bail};
+use futures::future::join_all;
+use volley_client::{ClientError, RegistryClient};
+use volley_packaging::{DistFilename, PackageName, Tags, Version};
 use volley_python::InstalledDist;
 
 use crate::cli::{GlobalArgs, ListArgs, ListFormat};
 use crate::commands::environment::{self, Target};
 use crate::printer::Printer;
-use crate::settings::Environment;
+use crate::progress::ProgressReporter;
+use crate::settings::{self, CacheSettings, Environment};
 
 /// One listed distribution and what the output shows of it.
 struct Row<'a> {
     dist: &'a InstalledDist,
     editable_location: Option<String>,
+    /// `--outdated`: the newest version on the index and its file type (`wheel`, `sdist`).
+    latest: Option<(Version, &'static str)>,
 }
 
-pub fn list(
-    args: ListArgs,
+pub async fn list(
+    mut args: ListArgs,
     global: &GlobalArgs,
     env: &Environment,
     printer: Printer,
 ) -> Result<ExitCode> {
+    if args.outdated && args.format == ListFormat::Freeze {
+        bail!("list format 'freeze' cannot be used with the --outdated option");
+    }
+    let mut global = global.clone();
+    if args.outdated || args.uptodate {
+        let config = settings::pip_config(&global, env, "list")?;
+        settings::apply_pip_index_config(&config, &mut global, &mut args.index);
+        args.pre |= config.pre == Some(true);
+    }
+    let global = &global;
     let target = Target::find(&args.python, global, env, &printer)?;
     let excluded = environment::package_names(&args.exclude)?;
     let mut rows: Vec<Row<'_>> = Vec::new();
@@ -54,17 +74,54 @@ pub fn list(
         rows.push(Row {
             dist,
             editable_location,
+            latest: None,
         });
     }
     if args.not_required {
         let required = required_names(&rows, &target, &printer);
         rows.retain(|row| !required.contains(&row.dist.name));
     }
+    if args.outdated || args.uptodate {
+        let client = RegistryClient::new(
+            settings::client_options(&args.index, env)?,
+            CacheSettings::resolve(global, env)?.open()?,
+            Arc::new(ProgressReporter::new(printer.clone())),
+        )?;
+        let python: Version = target
+            .interpreter
+            .python_full_version
+            .parse()
+            .map_err(|error| anyhow::anyhow!("invalid interpreter version: {error}"))?;
+        let tags = &target.interpreter.tags;
+        let latest = join_all(
+            rows.iter()
+                .map(|row| latest(&client, &row.dist.name, tags, &python, args.pre)),
+        )
+        .await;
+        for (row, latest) in rows.iter_mut().zip(latest) {
+            row.latest = latest?;
+        }
+        rows.retain(|row| {
+            row.latest.as_ref().is_some_and(|(version, _)| {
+                if args.outdated {
+                    *version > row.dist.version
+                } else {
+                    *version == row.dist.version
+                }
+            })
+        });
+        if args.uptodate {
+            // pip shows the extra columns only for --outdated.
+            for row in &mut rows {
+                row.latest = None;
+            }
+        }
+    }
     rows.sort_by(|a, b| a.dist.name.cmp(&b.dist.name));
 
     let verbose = global.verbose > 0;
     let output = match args.format {
-        ListFormat::Columns => columns(&rows, verbose),
+        ListFormat::Columns => columns(&rows, verbose, args.outdated),
         ListFormat::Freeze => rows
             .iter()
             .map(|row| {
@@ -84,6 +141,40 @@ pub fn list(
     };
     printer.stdout(output);
     Ok(ExitCode::SUCCESS)
+}
+
+/// The newest version of `name` on the index for this interpreter, and whether its best file
+/// is a wheel or an sdist (see the module doc); `None` when the index has no such file.
+async fn latest(
+    client: &RegistryClient,
+    name: &PackageName,
+    tags: &Tags,
+    python: &Version,
+    pre: bool,
+) -> Result<Option<(Version, &'static str)>> {
+    let page = match client.project_page(name).await {
+        Ok(page) => page,
+        Err(ClientError::ProjectNotFound { .. }) => return Ok(None),
+        Err(error) => return Err(error.into()),
+    };
+    let best = page
+        .files
+        .iter()
+        .filter(|file| file.yanked.is_none())
+        .filter(|file| {
+            file.requires_python
+                .as_ref()
+                .is_none_or(|specifiers| specifiers.contains(python))
+        })
+        .filter_map(|file| match &file.dist {
+            DistFilename::Wheel(wheel) => wheel
+                .compatibility(tags)
+                .map(|priority| (&wheel.version, Some(priority), "wheel")),
+            DistFilename::SourceDist(sdist) => Some((&sdist.version, None, "sdist")),
+        })
+        .filter(|(version, _, _)| pre || !version.any_prerelease())
+        .max_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    Ok(best.map(|(version, _, kind)| (version.clone(), kind)))
 }
 
 /// The normalized names that the listed distributions depend on.
@@ -106,12 +197,16 @@ fn required_names(rows: &[Row<'_>], target: &Target, printer: &Printer) -> HashS
 }
 
 /// pip's `tabulate` with a dashed line under the header; empty when there are no rows.
-fn columns(rows: &[Row<'_>], verbose: bool) -> String {
+fn columns(rows: &[Row<'_>], verbose: bool, outdated: bool) -> String {
     if rows.is_empty() {
         return String::new();
     }
     let has_editables = rows.iter().any(|row| row.editable_location.is_some());
     let mut header = vec!["Package".to_string(), "Version".to_string()];
+    if outdated {
+        header.push("Latest".to_string());
+        header.push("Type".to_string());
+    }
     if has_editables {
         header.push("Editable project location".to_string());
     }
@@ -122,6 +217,15 @@ fn columns(rows: &[Row<'_>], verbose: bool) -> String {
     let mut table = vec![header];
     for row in rows {
         let mut cells = vec![row.dist.raw_name.clone(), row.dist.version.to_string()];
+        if outdated {
+            let (version, kind) = row
+                .latest
+                .as_ref()
+                .map(|(version, kind)| (version.to_string(), (*kind).to_string()))
+                .unwrap_or_default();
+            cells.push(version);
+            cells.push(kind);
+        }
         if has_editables {
             cells.push(row.editable_location.clone().unwrap_or_default());
         }
@@ -181,6 +285,10 @@ fn json(rows: &[Row<'_>], verbose: bool) -> String {
             if verbose {
                 members.push(("location", row.dist.location().display().to_string()));
                 members.push(("installer", row.dist.installer.clone().unwrap_or_default()));
+            }
+            if let Some((version, kind)) = &row.latest {
+                members.push(("latest_version", version.to_string()));
+                members.push(("latest_filetype", (*kind).to_string()));
             }
             if let Some(location) = &row.editable_location {
                 members.push(("editable_project_location", location.clone()));

@@ -4,23 +4,28 @@
 mod cache;
 mod check;
 mod compile;
+mod download;
 mod environment;
 mod freeze;
 mod install;
 mod list;
-mod request;
+mod pylock;
+pub(crate) mod request;
 mod resolve;
 mod show;
 mod uninstall;
+mod wheel;
 
 pub use cache::cache;
 pub use check::check;
 pub use compile::compile;
+pub use download::download;
 pub use freeze::freeze;
 pub use install::install;
 pub use list::list;
 pub use show::show;
 pub use uninstall::uninstall;
+pub use wheel::{WheelArgs, wheel};
 
 /// A hint for errors volley knows how to help with.
 pub fn hint_for(error: &anyhow::Error) -> Option<String> {

@@ -5,6 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use volley_build::DirectRequirement;
 use volley_packaging::{
     HashDigest, Operator, PackageName, Requirement, VersionOrUrl, parse_requirement,
 };
@@ -22,6 +23,9 @@ pub struct Request {
     pub file_options: RequirementsTxt,
     /// `--hash` values per package (pip's hash-checking mode).
     pub hashes: HashMap<PackageName, BTreeSet<HashDigest>>,
+    /// Paths, URLs, git references and editables (`./pkg`, `name @ https://...`, `-e .`),
+    /// prepared before resolving (see `direct.rs`).
+    pub direct: Vec<DirectRequirement>,
 }
 
 impl Request {
@@ -83,17 +87,25 @@ impl Request {
     ) -> Result<Self> {
         let mut request = Self::default();
         for text in command_line {
-            let requirement = parse_requirement(text)?;
-            request
-                .sources
-                .entry(requirement.name.to_string())
-                .or_default();
-            request.requirements.push(requirement);
+            match parse_named_or_direct(text, cwd)? {
+                Parsed::Named(requirement) => {
+                    request
+                        .sources
+                        .entry(requirement.name.to_string())
+                        .or_default();
+                    request.requirements.push(requirement);
+                }
+                Parsed::Direct(direct) => request.direct.push(direct),
+            }
         }
         for path in requirement_files {
             let file = read_file(path, cwd)?;
             let label = format!("-r {}", path.display());
             for entry in &file.requirements {
+                if let Some(direct) = direct(entry, cwd)? {
+                    request.direct.push(direct);
+                    continue;
+                }
                 let requirement = named(entry)?;
                 if !entry.hashes.is_empty() {
                     request
@@ -112,11 +124,13 @@ impl Request {
             for entry in &file.constraints {
                 request.constraints.push(named(entry)?);
             }
-            if let Some(editable) = file.editables.first() {
-                bail!(
-                    "editable requirement \"{}\" in {} is not supported yet",
-                    editable.value,
-                    path.display()
+            for editable in &file.editables {
+                request.direct.push(
+                    volley_build::parse_editable(
+                        &editable.value,
+                        &origin_dir(&editable.origin, cwd),
+                    )
+                    .with_context(|| format!("{}", editable.origin))?,
                 );
             }
             request.file_options.merge(file);
@@ -130,6 +144,75 @@ impl Request {
         }
         Ok(request)
     }
+}
+
+impl Request {
+    /// Adds `-e PATH` arguments.
+    pub fn add_editables(&mut self, editables: &[String], cwd: &Path) -> Result<()> {
+        for text in editables {
+            self.direct.push(volley_build::parse_editable(text, cwd)?);
+        }
+        Ok(())
+    }
+
+    /// Whether nothing at all was asked for.
+    pub fn is_empty(&self) -> bool {
+        self.requirements.is_empty() && self.direct.is_empty()
+    }
+}
+
+enum Parsed {
+    Named(Requirement),
+    Direct(DirectRequirement),
+}
+
+/// A command-line requirement: a path, a URL or `name @ URL` is a direct reference, anything
+/// else PEP 508 (`pkg-1.0-py3-none-any.whl` is a valid PEP 508 name, so paths go first).
+fn parse_named_or_direct(text: &str, cwd: &Path) -> Result<Parsed> {
+    let trimmed = text.trim();
+    let looks_direct = trimmed.contains('/')
+        || trimmed.contains('\\')
+        || trimmed.starts_with('.')
+        || trimmed.contains("://")
+        || [
+            ".whl", ".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar.xz", ".tar",
+        ]
+        .iter()
+        .any(|extension| trimmed.ends_with(extension));
+    if !looks_direct && !trimmed.contains('@') {
+        return Ok(Parsed::Named(parse_requirement(trimmed)?));
+    }
+    if !looks_direct
+        && let Ok(requirement) = parse_requirement(trimmed)
+        && !matches!(requirement.version_or_url, Some(VersionOrUrl::Url(_)))
+    {
+        return Ok(Parsed::Named(requirement));
+    }
+    Ok(Parsed::Direct(volley_build::parse_direct(trimmed, cwd)?))
+}
+
+/// The directory relative paths on a requirements-file line are resolved against: the
+/// directory of the file (nested files included).
+fn origin_dir(origin: &volley_requirements::Origin, cwd: &Path) -> PathBuf {
+    let full = cwd.join(&origin.path);
+    full.parent()
+        .map_or_else(|| cwd.to_path_buf(), Path::to_path_buf)
+}
+
+/// A requirements-file entry that is a path, a URL or `name @ URL`.
+fn direct(entry: &RequirementEntry, cwd: &Path) -> Result<Option<DirectRequirement>> {
+    let text = match &entry.requirement {
+        RequirementSpec::Unnamed(text) => text.clone(),
+        RequirementSpec::Named(requirement)
+            if matches!(requirement.version_or_url, Some(VersionOrUrl::Url(_))) =>
+        {
+            requirement.to_string()
+        }
+        RequirementSpec::Named(_) => return Ok(None),
+    };
+    volley_build::parse_direct(&text, &origin_dir(&entry.origin, cwd))
+        .map(Some)
+        .with_context(|| format!("{}", entry.origin))
 }
 
 fn read_file(path: &Path, cwd: &Path) -> Result<RequirementsTxt> {

@@ -6,17 +6,22 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use volley_client::RegistryClient;
-use volley_packaging::Version;
-use volley_python::{InstalledDist, Interpreter};
+use volley_installer::EnvironmentLock;
+use volley_python::{InstalledDist, Interpreter, Scheme};
 use volley_resolver::{BinaryPolicy, PrereleaseMode, Resolution, ResolverOptions, Upgrade};
 
+use crate::builds::{BuildInputs, Builds};
 use crate::cli::{GlobalArgs, IndexArgs, PythonArgs, ResolveArgs};
+use crate::commands::install::{environment_lock, layout, scheme_layout};
 use crate::commands::request::Request;
+use crate::destination::Destination;
+use crate::direct::DirectPackages;
 use crate::prepare::Preparer;
 use crate::printer::Printer;
 use crate::progress::ProgressReporter;
 use crate::provider::{IndexProvider, Target};
 use crate::settings::{self, CacheSettings, Environment};
+use crate::target::{TargetFlags, TargetPlatform};
 
 /// How the resolution treats what is installed.
 pub struct ResolveMode {
@@ -28,17 +33,77 @@ pub struct ResolveMode {
     pub no_deps: bool,
     /// Start wheel downloads as versions are decided.
     pub speculative_downloads: bool,
+    /// Where an install goes, which decides the installed distributions that count.
+    pub destination: Destination,
+    /// Resolve for another platform than the interpreter's (`download --platform ...`).
+    pub platform: Option<TargetFlags>,
+}
+
+impl Default for ResolveMode {
+    /// As for an empty environment, the interpreter's platform, nothing downloaded ahead.
+    fn default() -> Self {
+        Self {
+            use_installed: false,
+            upgrade: Upgrade::All,
+            reinstall: false,
+            no_deps: false,
+            speculative_downloads: false,
+            destination: Destination::Environment,
+            platform: None,
+        }
+    }
 }
 
 pub struct Resolved {
     pub interpreter: Interpreter,
+    /// The tags, markers and Python version resolved for.
+    pub platform: TargetPlatform,
+    pub destination: Destination,
+    /// The install paths of the destination.
+    pub scheme: Scheme,
     pub installed: Vec<InstalledDist>,
+    /// Held from before `installed` was read (when the mode uses what is installed).
+    pub environment_lock: Option<Arc<EnvironmentLock>>,
     pub resolution: Resolution,
     pub provider: IndexProvider,
     pub client: RegistryClient,
     pub preparer: Arc<Preparer>,
     pub reporter: Arc<ProgressReporter>,
     pub elapsed: Duration,
+    /// Paths, URLs, git references and editables, prepared before resolving.
+    pub direct: Arc<DirectPackages>,
+    /// What builds use (sdists, local projects).
+    pub builds: Arc<Builds>,
+}
+
+/// Takes the lock of the interpreter's environment (saying so when another volley holds it),
+/// rolling back an install that a killed process left unfinished. Blocking.
+pub fn lock_environment(interpreter: &Interpreter, printer: &Printer) -> Result<EnvironmentLock> {
+    lock_layout(
+        &layout(interpreter),
+        &environment_lock(interpreter),
+        printer,
+    )
+}
+
+/// [`lock_environment`] for any destination (`--target`, `--prefix`, `--user`): the lock file
+/// at `lock_path` (its directory is created), the interrupted install rolled back in `layout`.
+pub fn lock_layout(
+    layout: &volley_installer::Layout,
+    lock_path: &std::path::Path,
+    printer: &Printer,
+) -> Result<EnvironmentLock> {
+    if let Some(parent) = lock_path.parent() {
+        fs_err::create_dir_all(parent)?;
+    }
+    let waiting = printer.clone();
+    let lock = volley_installer::lock_environment(layout, lock_path, move || {
+        waiting.status("Waiting for another volley to finish with this environment...");
+    })?;
+    if lock.recovered() {
+        printer.warn("rolled back an install that was interrupted");
+    }
+    Ok(lock)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -97,33 +162,46 @@ pub async fn resolve(
     let discovery = env.discovery();
     let interpreter_cache = cache.clone();
     let use_installed = mode.use_installed;
-    let (interpreter, installed) = tokio::task::spawn_blocking(move || {
-        let interpreter = Interpreter::find(&python_request, &discovery, Some(&interpreter_cache))?;
-        let installed = if use_installed {
-            interpreter.installed()?
-        } else {
-            Vec::new()
-        };
-        anyhow::Ok((interpreter, installed))
-    })
-    .await
-    .context("the interpreter query stopped")??;
+    let destination = mode.destination.clone();
+    let lock_printer = printer.clone();
+    let (interpreter, scheme, installed, environment_lock) =
+        tokio::task::spawn_blocking(move || {
+            let interpreter =
+                Interpreter::find(&python_request, &discovery, Some(&interpreter_cache))?;
+            let scheme = destination.scheme(&interpreter)?;
+            // What is installed is read under the environment's lock, held until the command ends,
+            // so that the plan made from it cannot go stale.
+            let (installed, environment_lock) = if use_installed {
+                let lock = lock_layout(
+                    &scheme_layout(&interpreter, &scheme),
+                    &destination.lock_path(&interpreter, &scheme),
+                    &lock_printer,
+                )?;
+                (
+                    destination.installed(&interpreter, &scheme)?,
+                    Some(Arc::new(lock)),
+                )
+            } else {
+                (Vec::new(), None)
+            };
+            anyhow::Ok((interpreter, scheme, installed, environment_lock))
+        })
+        .await
+        .context("the interpreter query stopped")??;
     printer.verbose(format!(
         "using Python {} at {}",
         interpreter.python_full_version,
         interpreter.sys_executable.display()
     ));
 
-    let python_version: Version = interpreter.python_full_version.parse().with_context(|| {
-        format!(
-            "the interpreter reported an invalid version \"{}\"",
-            interpreter.python_full_version
-        )
-    })?;
+    let platform = match &mode.platform {
+        Some(flags) => flags.platform(&interpreter)?,
+        None => TargetPlatform::of(&interpreter)?,
+    };
     let target = Target {
-        tags: interpreter.tags.clone(),
-        markers: interpreter.markers.clone(),
-        python_version: python_version.clone(),
+        tags: platform.tags.clone(),
+        markers: platform.markers.clone(),
+        python_version: platform.python_version.clone(),
         installed: installed
             .iter()
             .map(|dist| {
@@ -133,7 +211,38 @@ pub async fn resolve(
                 )
             })
             .collect(),
+        requested: request
+            .requirements
+            .iter()
+            .filter(|requirement| requirement.evaluate_markers(&interpreter.markers, &[]))
+            .filter_map(|requirement| match &requirement.version_or_url {
+                Some(volley_packaging::VersionOrUrl::VersionSpecifier(specifiers)) => {
+                    Some((requirement.name.clone(), specifiers.clone()))
+                }
+                _ => None,
+            })
+            .collect(),
     };
+    let builds = Arc::new(Builds::new(&BuildInputs {
+        cache: &cache,
+        interpreter: &interpreter,
+        platform: &platform,
+        client: &client,
+        preparer: &preparer,
+        reporter: &reporter,
+        resolve: &resolve,
+        env,
+    })?);
+    let direct = Arc::new(if request.direct.is_empty() {
+        DirectPackages::default()
+    } else {
+        DirectPackages::prepare(
+            &request.direct,
+            Arc::clone(&builds),
+            &settings::format_control(&resolve.only_binary)?,
+        )
+        .await?
+    });
     let provider = IndexProvider::new(
         client.clone(),
         tokio::runtime::Handle::current(),
@@ -146,8 +255,8 @@ pub async fn resolve(
     }
 
     let options = ResolverOptions {
-        markers: interpreter.markers.clone(),
-        python_version,
+        markers: platform.markers.clone(),
+        python_version: platform.python_version.clone(),
         prerelease: if resolve.pre {
             PrereleaseMode::Allow
         } else {
@@ -167,7 +276,14 @@ pub async fn resolve(
             prefer_binary: resolve.prefer_binary,
         },
     };
-    let requirements = request.requirements.clone();
+    provider.set_builds(
+        Arc::clone(&direct),
+        Arc::clone(&builds),
+        settings::format_control(&resolve.only_binary)?,
+        settings::format_control(&resolve.no_binary)?,
+    );
+    let mut requirements = request.requirements.clone();
+    requirements.extend(direct.requirements()?);
     let (resolution, provider) = tokio::task::spawn_blocking(move || {
         let resolution = volley_resolver::resolve(&requirements, &options, &provider);
         (resolution, provider)
@@ -189,12 +305,18 @@ pub async fn resolve(
     };
     Ok(Resolved {
         interpreter,
+        platform,
+        destination: mode.destination,
+        scheme,
         installed,
+        environment_lock,
         resolution,
         provider,
         client,
         preparer,
         reporter,
         elapsed: start.elapsed(),
+        direct,
+        builds,
     })
 }

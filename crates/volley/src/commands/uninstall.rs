@@ -33,6 +33,7 @@ use volley_requirements::{RequirementSpec, RequirementsTxt};
 use crate::cli::{GlobalArgs, UninstallArgs};
 use crate::commands::environment::Target;
 use crate::commands::install::layout;
+use crate::commands::resolve::lock_environment;
 use crate::printer::Printer;
 use crate::settings::{self, Environment};
 
@@ -90,7 +91,11 @@ pub fn uninstall(
     if requested.is_empty() {
         bail!("no packages given: name packages or pass -r FILE");
     }
-    let target = Target::find(&args.python, global, env, &printer)?;
+    let mut target = Target::find(&args.python, global, env, &printer)?;
+    // Under the environment's lock, as installs are: an install running there finishes first,
+    // one that a killed process left unfinished is rolled back, then what is installed is read.
+    let _lock = lock_environment(&target.interpreter, &printer)?;
+    target.reload()?;
     let plan: Vec<(&str, Option<&InstalledDist>)> = requested
         .iter()
         .map(|(name, written)| (written.as_str(), target.get(name)))

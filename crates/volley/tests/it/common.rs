@@ -120,3 +120,8 @@ pub fn without_lock(
     tree.remove(Path::new(".lock"));
     tree
 }
+
+/// The venv's files, without volley's lock file: what "the environment is unchanged" means.
+pub fn venv_files(ctx: &TestContext) -> std::collections::BTreeMap<std::path::PathBuf, Vec<u8>> {
+    without_lock(volley_test_support::snapshot_tree(ctx.venv()))
+}

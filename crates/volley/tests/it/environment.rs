@@ -358,7 +358,7 @@ fn check_agrees_with_pip_on_broken_environments() {
 fn uninstall_removes_every_file_and_pip_agrees() {
     let ctx = TestContext::new();
     ctx.create_venv();
-    let before = ctx.snapshot_tree(ctx.venv());
+    let before = venv_files(&ctx);
     let server = IndexServer::builder()
         .wheel(
             WheelBuilder::new("Tool_Kit", "1.2.0")
@@ -392,7 +392,7 @@ fn uninstall_removes_every_file_and_pip_agrees() {
       Successfully uninstalled plain-0.3
     ");
     assert_eq!(
-        without_lock(ctx.snapshot_tree(ctx.venv())),
+        venv_files(&ctx),
         before,
         "files left behind after volley uninstall"
     );
@@ -426,14 +426,14 @@ fn uninstall_asks_as_pip_does() {
     // A file the distribution does not own, in its package directory.
     let site = ctx.site_packages();
     fs_err::write(site.join("plain").join("notes.txt"), "mine\n").unwrap();
-    let installed = ctx.snapshot_tree(ctx.venv());
+    let installed = venv_files(&ctx);
 
     // "n" keeps the distribution; the listing is pip's.
     let ours = volley_uninstall_answering(&ctx, &["plain"], "n\n");
     assert_success(&ours);
     let theirs = pip_answering(&ctx, &["uninstall", "plain"], "n\n");
     assert_success(&theirs);
-    assert_eq!(ctx.snapshot_tree(ctx.venv()), installed);
+    assert_eq!(venv_files(&ctx), installed);
     let listing = |text: &str| {
         text.lines()
             .filter(|line| line.starts_with("  ") && !line.contains("Successfully"))
@@ -456,7 +456,7 @@ fn uninstall_asks_as_pip_does() {
     let output = run(&ctx, "uninstall", &["plain"]);
     let error = assert_failure(&output);
     assert!(error.contains("pass -y"), "{error}");
-    assert_eq!(ctx.snapshot_tree(ctx.venv()), installed);
+    assert_eq!(venv_files(&ctx), installed);
 
     // An answer pip does not accept is asked again; an empty answer means yes.
     let output = volley_uninstall_answering(&ctx, &["plain"], "maybe\n\n");
@@ -484,7 +484,7 @@ fn uninstall_refuses_what_it_cannot_remove_safely() {
     assert_success(&install(&ctx, &server, &["plain", "other"]));
     let site = ctx.site_packages();
     fs_err::remove_file(site.join("plain-0.3.dist-info").join("RECORD")).unwrap();
-    let before = ctx.snapshot_tree(ctx.venv());
+    let before = venv_files(&ctx);
 
     // Refused before anything is removed, `other` included.
     let output = run(&ctx, "uninstall", &["-y", "other", "plain"]);
@@ -493,7 +493,7 @@ fn uninstall_refuses_what_it_cannot_remove_safely() {
     error: cannot uninstall plain 0.3: "[TEMP]/.venv/lib/python3.11/site-packages/plain-0.3.dist-info" has no RECORD file, so the files that belong to it are unknown
     hint: remove its files and "[TEMP]/.venv/lib/python3.11/site-packages/plain-0.3.dist-info" by hand
     "#);
-    assert_eq!(ctx.snapshot_tree(ctx.venv()), before);
+    assert_eq!(venv_files(&ctx), before);
 
     // A legacy egg-info install.
     let egg_info = site.join("legacy-1.0-py3.11.egg-info");

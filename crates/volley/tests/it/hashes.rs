@@ -46,12 +46,12 @@ fn a_wrong_hash_installs_nothing() {
         ),
     )
     .unwrap();
-    let before = volley_test_support::snapshot_tree(ctx.venv());
+    let before = venv_files(&ctx);
     let output = install(&ctx, &server, &["-r", file.to_str().unwrap()]);
     let error = assert_failure(&output);
     assert!(error.contains("dep==2.0"), "{error}");
     assert!(error.contains("hash"), "{error}");
-    assert_eq!(before, volley_test_support::snapshot_tree(ctx.venv()));
+    assert_eq!(before, venv_files(&ctx));
 }
 
 #[test]

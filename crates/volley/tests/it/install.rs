@@ -85,7 +85,7 @@ fn installs_pinned_wheels_that_pip_accepts() {
     };
     let uninstall = ctx.pip(&["uninstall", "-y", "tool-kit", "plain"]);
     assert_success(&uninstall);
-    let after: Vec<_> = without_lock(volley_test_support::snapshot_tree(ctx.venv()))
+    let after: Vec<_> = venv_files(&ctx)
         .into_keys()
         .filter(|path| !path.components().any(|c| c.as_os_str() == "__pycache__"))
         .collect();
@@ -131,12 +131,12 @@ fn invalid_requirement_points_at_the_problem() {
     let ctx = TestContext::new();
     ctx.create_venv();
     let server = IndexServer::builder().start();
-    let before = volley_test_support::snapshot_tree(ctx.venv());
+    let before = venv_files(&ctx);
     let output = install(&ctx, &server, &["flask>=", "--no-deps"]);
     let error = assert_failure(&output);
     assert!(error.contains("invalid requirement \"flask>=\""), "{error}");
     assert!(error.contains('^'), "the error shows the position: {error}");
-    assert_eq!(before, volley_test_support::snapshot_tree(ctx.venv()));
+    assert_eq!(before, venv_files(&ctx));
     assert!(
         server.requests().is_empty(),
         "nothing fetched for a bad request"
@@ -166,11 +166,11 @@ fn no_compatible_wheel_lists_the_tags_there_are() {
                 .build(),
         )
         .start();
-    let before = volley_test_support::snapshot_tree(ctx.venv());
+    let before = venv_files(&ctx);
     let output = install(&ctx, &server, &["native==1.0", "--no-deps"]);
     let error = assert_failure(&output);
     assert!(error.contains("cp27-cp27m-win32"), "{error}");
-    assert_eq!(before, volley_test_support::snapshot_tree(ctx.venv()));
+    assert_eq!(before, venv_files(&ctx));
 }
 
 #[test]
@@ -181,7 +181,7 @@ fn hash_mismatch_installs_nothing() {
     let filename = wheel.filename.clone();
     let server = IndexServer::builder().wheel(wheel).start();
     server.inject(Fault::new(&filename, FaultKind::WrongBody, 100));
-    let before = volley_test_support::snapshot_tree(ctx.venv());
+    let before = venv_files(&ctx);
     let output = install(&ctx, &server, &["victim==1.0", "--no-deps"]);
     let error = assert_failure(&output);
     assert!(error.contains("hash"), "{error}");
@@ -189,7 +189,7 @@ fn hash_mismatch_installs_nothing() {
         error.contains(&filename),
         "the error names the file's URL: {error}"
     );
-    assert_eq!(before, volley_test_support::snapshot_tree(ctx.venv()));
+    assert_eq!(before, venv_files(&ctx));
 }
 
 #[test]
@@ -208,8 +208,11 @@ fn path_traversal_in_a_wheel_writes_nothing() {
     let error = assert_failure(&output);
     assert!(error.contains("evil.py"), "{error}");
     let after = volley_test_support::snapshot_tree(ctx.root());
-    let venv_before: Vec<_> = before.keys().filter(|p| !p.starts_with("cache")).collect();
-    let venv_after: Vec<_> = after.keys().filter(|p| !p.starts_with("cache")).collect();
+    let kept = |path: &&std::path::PathBuf| {
+        !path.starts_with("cache") && path.as_path() != std::path::Path::new(".venv/.lock")
+    };
+    let venv_before: Vec<_> = before.keys().filter(kept).collect();
+    let venv_after: Vec<_> = after.keys().filter(kept).collect();
     assert_eq!(venv_before, venv_after);
 }
 
@@ -224,11 +227,11 @@ fn record_hash_mismatch_writes_nothing() {
                 .build(),
         )
         .start();
-    let before = volley_test_support::snapshot_tree(ctx.venv());
+    let before = venv_files(&ctx);
     let output = install(&ctx, &server, &["tampered==1.0", "--no-deps"]);
     let error = assert_failure(&output);
     assert!(error.contains("tampered/__init__.py"), "{error}");
-    assert_eq!(before, volley_test_support::snapshot_tree(ctx.venv()));
+    assert_eq!(before, venv_files(&ctx));
 }
 
 #[test]

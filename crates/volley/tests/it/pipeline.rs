@@ -350,9 +350,9 @@ fn persistent_truncation_fails_cleanly() {
         FaultKind::Truncate { after: 1_000 },
         1_000,
     ));
-    let before = volley_test_support::snapshot_tree(ctx.venv());
+    let before = venv_files(&ctx);
     let output = install(&ctx, &server, &["cut", "--retries", "2"]);
     let error = assert_failure(&output);
     assert!(error.contains(&filename), "{error}");
-    assert_eq!(before, volley_test_support::snapshot_tree(ctx.venv()));
+    assert_eq!(before, venv_files(&ctx));
 }

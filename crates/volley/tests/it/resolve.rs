@@ -76,13 +76,13 @@ fn unsatisfiable_request_explains_and_changes_nothing() {
         .wheel(module_wheel("shared", "1.0").build())
         .wheel(module_wheel("shared", "2.0").build())
         .start();
-    let before = volley_test_support::snapshot_tree(ctx.venv());
+    let before = venv_files(&ctx);
     let output = install(&ctx, &server, &["left", "right"]);
     let error = assert_failure(&output);
     assert!(error.contains("shared"), "{error}");
     assert!(error.contains("left"), "{error}");
     assert!(error.contains("right"), "{error}");
-    assert_eq!(before, volley_test_support::snapshot_tree(ctx.venv()));
+    assert_eq!(before, venv_files(&ctx));
     // Dependencies came from the `.metadata` files: no wheel was opened for its metadata
     // (a wheel GET may still have started speculatively for a decided version).
     let range_reads = server
@@ -103,7 +103,7 @@ fn dry_run_changes_nothing_and_report_lists_the_plan() {
     let ctx = TestContext::new();
     ctx.create_venv();
     let server = tree_server();
-    let before = volley_test_support::snapshot_tree(ctx.venv());
+    let before = venv_files(&ctx);
     let report = ctx.root().join("report.json");
     let output = install(
         &ctx,
@@ -116,7 +116,7 @@ fn dry_run_changes_nothing_and_report_lists_the_plan() {
         "{}",
         stderr(&output)
     );
-    assert_eq!(before, volley_test_support::snapshot_tree(ctx.venv()));
+    assert_eq!(before, venv_files(&ctx));
     let report: serde_json::Value =
         serde_json::from_str(&fs_err::read_to_string(&report).unwrap()).unwrap();
     assert_eq!(report["version"], "1");
@@ -250,7 +250,12 @@ fn sdist_only_newest_version_fails_clearly() {
     let error = assert_failure(&output);
     assert!(error.contains("fresh"), "{error}");
     assert!(error.contains("2.0"), "{error}");
-    assert!(error.contains("not supported yet"), "{error}");
+    // The sdist is built now (issue 7); this one is not a project, which the error says.
+    assert!(
+        error.contains("fresh-2.0.tar.gz")
+            && error.contains("does not appear to be a Python project"),
+        "{error}"
+    );
     // pip's --prefer-binary picks the older wheel instead.
     let output = install(&ctx, &server, &["fresh", "--prefer-binary"]);
     assert_success(&output);

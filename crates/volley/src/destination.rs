@@ -1,0 +1,186 @@
+//! Where `install` puts packages: the environment's own scheme, or pip's `--target DIR`,
+//! `--prefix DIR` and `--user`. They change the install paths (the [`Scheme`]), which installed
+//! distributions count (those the resolver may keep or replace), and the lock file that
+//! serializes volley processes.
+//!
+//! pip's rules, followed here:
+//! - `--target DIR` is a flat directory: packages in `DIR`, scripts in `DIR/bin`, data files
+//!   and headers under `DIR` (pip installs with the `home` scheme into a temporary directory
+//!   and moves its top-level entries into `DIR`). pip then skips an entry that `DIR` already
+//!   has, with a warning, unless `--upgrade`. volley reads the distributions already in `DIR`:
+//!   one at the version resolved is kept, one at another version is replaced only with
+//!   `--upgrade` (else the same warning, and it stays).
+//! - `--prefix DIR` is the interpreter's scheme rebased on `DIR` (the interpreter computes it);
+//!   the distributions already under it count.
+//! - `--user` is the user scheme; refused in a virtual environment that does not see the user
+//!   site-packages. Distributions in the user site-packages and in the environment count (pip
+//!   sees both on `sys.path`), but only those in the user site-packages are ever removed.
+//! - `--user` cannot go with `--target` or `--prefix`, nor `--target` with `--prefix`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Result, bail};
+use volley_python::{InstalledDist, Interpreter, Scheme, SchemeRequest};
+
+/// Where an install goes.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Destination {
+    /// The interpreter's environment (no flag).
+    #[default]
+    Environment,
+    /// `--target DIR` (absolute).
+    Target(PathBuf),
+    /// `--prefix DIR` (absolute).
+    Prefix(PathBuf),
+    /// `--user`.
+    User,
+}
+
+impl Destination {
+    /// The destination the flags ask for; relative directories are taken from `cwd`.
+    pub fn from_flags(
+        target: Option<&Path>,
+        prefix: Option<&Path>,
+        user: bool,
+        cwd: &Path,
+    ) -> Result<Self> {
+        match (target, prefix, user) {
+            (Some(_), _, true) => bail!("cannot combine --user and --target"),
+            (_, Some(_), true) => bail!(
+                "cannot combine --user and --prefix: they imply different installation locations"
+            ),
+            (Some(_), Some(_), false) => {
+                bail!(
+                    "cannot combine --target and --prefix: they imply different installation locations"
+                )
+            }
+            (Some(target), None, false) => {
+                let target = cwd.join(target);
+                if target.exists() && !target.is_dir() {
+                    bail!(
+                        "the target \"{}\" exists but is not a directory",
+                        target.display()
+                    );
+                }
+                Ok(Self::Target(target))
+            }
+            (None, Some(prefix), false) => Ok(Self::Prefix(cwd.join(prefix))),
+            (None, None, true) => Ok(Self::User),
+            (None, None, false) => Ok(Self::Environment),
+        }
+    }
+
+    /// The install paths. Runs the interpreter for `--prefix` and `--user`: blocking.
+    pub fn scheme(&self, interpreter: &Interpreter) -> Result<Scheme> {
+        Ok(match self {
+            Self::Environment => interpreter.scheme.clone(),
+            Self::Target(dir) => target_scheme(dir, interpreter),
+            Self::Prefix(prefix) => {
+                interpreter.scheme_for(&SchemeRequest::Prefix(prefix.clone()))?
+            }
+            Self::User => interpreter.scheme_for(&SchemeRequest::User)?,
+        })
+    }
+
+    /// The installed distributions that count, one per name, first found first. Blocking.
+    pub fn installed(
+        &self,
+        interpreter: &Interpreter,
+        scheme: &Scheme,
+    ) -> Result<Vec<InstalledDist>> {
+        let mut directories = vec![scheme.purelib.clone()];
+        if scheme.platlib != scheme.purelib {
+            directories.push(scheme.platlib.clone());
+        }
+        if *self == Self::User {
+            directories.extend(interpreter.site_packages());
+        }
+        let mut installed: Vec<InstalledDist> = Vec::new();
+        for directory in directories {
+            for dist in InstalledDist::scan(&directory)? {
+                if !installed.iter().any(|seen| seen.name == dist.name) {
+                    installed.push(dist);
+                }
+            }
+        }
+        Ok(installed)
+    }
+
+    /// Whether installing another version may remove `dist`: only what lies in the scheme's
+    /// own site-packages (not the environment's, for `--user`).
+    pub fn may_remove(dist: &InstalledDist, scheme: &Scheme) -> bool {
+        let location = dist.location();
+        location == scheme.purelib || location == scheme.platlib
+    }
+
+    /// The file that serializes volley processes changing this destination.
+    pub fn lock_path(&self, interpreter: &Interpreter, scheme: &Scheme) -> PathBuf {
+        match self {
+            Self::Environment => interpreter.sys_prefix.join(".lock"),
+            Self::Target(dir) | Self::Prefix(dir) => dir.join(".lock"),
+            Self::User => scheme.data.join(".lock"),
+        }
+    }
+
+    /// `--target`: replace a distribution already there only with `--upgrade`.
+    pub fn is_target(&self) -> bool {
+        matches!(self, Self::Target(_))
+    }
+}
+
+/// `--target DIR`: what pip's moves out of its `home` scheme leave in `DIR`.
+fn target_scheme(dir: &Path, interpreter: &Interpreter) -> Scheme {
+    let scripts = if cfg!(windows) { "Scripts" } else { "bin" };
+    let (major, minor) = interpreter.python_minor_version();
+    // The `home` scheme's headers, or pip's own location for them in a virtual environment.
+    let include = if interpreter.is_virtualenv {
+        dir.join("include")
+            .join("site")
+            .join(format!("python{major}.{minor}"))
+    } else {
+        dir.join("include").join("python")
+    };
+    Scheme {
+        purelib: dir.to_path_buf(),
+        platlib: dir.to_path_buf(),
+        scripts: dir.join(scripts),
+        data: dir.to_path_buf(),
+        include,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_combine_as_in_pip() {
+        let cwd = Path::new("/work");
+        let dir = Some(Path::new("out"));
+        assert_eq!(
+            Destination::from_flags(dir, None, false, cwd).unwrap(),
+            Destination::Target(PathBuf::from("/work/out"))
+        );
+        assert_eq!(
+            Destination::from_flags(None, Some(Path::new("/opt/x")), false, cwd).unwrap(),
+            Destination::Prefix(PathBuf::from("/opt/x"))
+        );
+        assert_eq!(
+            Destination::from_flags(None, None, false, cwd).unwrap(),
+            Destination::Environment
+        );
+        let errors: Vec<String> = [(dir, None, true), (None, dir, true), (dir, dir, false)]
+            .into_iter()
+            .map(|(target, prefix, user)| {
+                Destination::from_flags(target, prefix, user, cwd)
+                    .unwrap_err()
+                    .to_string()
+            })
+            .collect();
+        insta::assert_snapshot!(errors.join("\n"), @r"
+        cannot combine --user and --target
+        cannot combine --user and --prefix: they imply different installation locations
+        cannot combine --target and --prefix: they imply different installation locations
+        ");
+    }
+}

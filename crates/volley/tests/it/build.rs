@@ -1,0 +1,652 @@
+//! Builds from source: local projects, sdists (from paths and from the index), editables,
+//! `name @ file://...`, git, the build cache and `volley wheel`. Projects use an in-tree
+//! backend (`build_backend.py`, standard library only, configured by `backend.json`), so no
+//! build tool is needed.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use volley_test_support::SdistBuilder;
+
+use crate::common::*;
+
+const BACKEND: &str = include_str!("build_backend.py");
+
+/// A project using the in-tree backend; its hook log goes to `<root>/logs-<name>` (outside the
+/// tree, so that logging does not change the tree's fingerprint).
+struct Project {
+    dir: PathBuf,
+    logs: PathBuf,
+}
+
+impl Project {
+    fn new(ctx: &TestContext, name: &str, version: &str, extra: serde_json::Value) -> Self {
+        let dir = ctx.root().join(format!("project-{name}"));
+        let logs = ctx.root().join(format!("logs-{name}"));
+        fs_err::create_dir_all(&logs).unwrap();
+        let mut config = serde_json::json!({
+            "name": name,
+            "version": version,
+            "log_dir": logs,
+        });
+        for (key, value) in extra.as_object().unwrap() {
+            config[key] = value.clone();
+        }
+        for (path, content) in project_files(name, version, &config) {
+            let path = dir.join(path);
+            fs_err::create_dir_all(path.parent().unwrap()).unwrap();
+            fs_err::write(path, content).unwrap();
+        }
+        Self { dir, logs }
+    }
+
+    fn build_wheel_runs(&self) -> usize {
+        fs_err::read_to_string(self.logs.join("build_wheel.marker"))
+            .map(|text| text.lines().count())
+            .unwrap_or(0)
+    }
+}
+
+/// The files of an in-tree-backend project: pyproject.toml, backend, config, module.
+fn project_files(name: &str, version: &str, config: &serde_json::Value) -> Vec<(String, String)> {
+    let module = name.replace('-', "_");
+    vec![
+        (
+            "pyproject.toml".to_string(),
+            "[build-system]\nrequires = []\nbuild-backend = \"mybackend\"\nbackend-path = [\"_backend\"]\n"
+                .to_string(),
+        ),
+        ("_backend/mybackend.py".to_string(), BACKEND.to_string()),
+        ("backend.json".to_string(), config.to_string()),
+        (
+            format!("src/{module}/__init__.py"),
+            format!("VERSION = '{version}'\n"),
+        ),
+    ]
+}
+
+/// An sdist of an in-tree-backend project (its hook log in `logs`).
+fn sdist(name: &str, version: &str, logs: &Path, extra: serde_json::Value) -> BuiltSdist {
+    fs_err::create_dir_all(logs).unwrap();
+    let mut config = serde_json::json!({"name": name, "version": version, "log_dir": logs});
+    for (key, value) in extra.as_object().unwrap() {
+        config[key] = value.clone();
+    }
+    let mut builder = SdistBuilder::new(name, version);
+    for (path, content) in project_files(name, version, &config) {
+        builder = builder.file(&path, content);
+    }
+    BuiltSdist(builder.build())
+}
+
+struct BuiltSdist(volley_test_support::BuiltFile);
+
+fn marker_count(logs: &Path) -> usize {
+    fs_err::read_to_string(logs.join("build_wheel.marker"))
+        .map(|text| text.lines().count())
+        .unwrap_or(0)
+}
+
+fn venv_arg(ctx: &TestContext) -> String {
+    ctx.create_venv();
+    ctx.venv().to_string_lossy().into_owned()
+}
+
+/// `volley ARGS...` run from `cwd`.
+fn volley_in(ctx: &TestContext, cwd: &Path, args: &[&str]) -> std::process::Output {
+    ctx.command(volley_bin())
+        .current_dir(cwd)
+        .args(args)
+        .output()
+        .expect("volley runs")
+}
+
+fn direct_url(ctx: &TestContext, dist_info: &str) -> serde_json::Value {
+    let path = ctx.site_packages().join(dist_info).join("direct_url.json");
+    serde_json::from_str(&fs_err::read_to_string(path).unwrap()).unwrap()
+}
+
+fn import(ctx: &TestContext, code: &str) -> String {
+    let output = ctx.run_python(code);
+    assert_success(&output);
+    stdout(&output).trim().to_string()
+}
+
+fn file_url(path: &Path) -> String {
+    url::Url::from_file_path(path).unwrap().to_string()
+}
+
+#[test]
+fn local_project_directory_installs_with_its_dependency_from_the_index() {
+    let ctx = TestContext::new();
+    let server = IndexServer::builder()
+        .wheel(module_wheel("dep", "1.0").build())
+        .start();
+    let project = Project::new(
+        &ctx,
+        "demo",
+        "1.0",
+        serde_json::json!({"dependencies": ["dep>=1"]}),
+    );
+    let venv = venv_arg(&ctx);
+    let index = server.index_url();
+    let output = volley_in(
+        &ctx,
+        ctx.root(),
+        &["install", "--python", &venv, "-i", &index, "./project-demo"],
+    );
+    assert_success(&output);
+    assert!(
+        stderr(&output).contains("+ demo==1.0"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(
+        stderr(&output).contains("+ dep==1.0"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(import(&ctx, "import demo, dep; print(demo.VERSION)"), "1.0");
+    assert_pip_check(&ctx);
+    assert_eq!(project.build_wheel_runs(), 1);
+    let url = direct_url(&ctx, "demo-1.0.dist-info");
+    assert_eq!(url["url"], file_url(&project.dir.canonicalize().unwrap()));
+    assert_eq!(url["dir_info"], serde_json::json!({}));
+    let freeze = volley(&ctx, &["freeze", "--python", &venv]);
+    assert_success(&freeze);
+    assert!(
+        stdout(&freeze).contains(&format!("demo @ {}", url["url"].as_str().unwrap())),
+        "{}",
+        stdout(&freeze)
+    );
+}
+
+#[test]
+fn sdist_only_package_from_the_index_is_built_once_and_cached() {
+    let ctx = TestContext::new();
+    ctx.create_venv();
+    let logs = ctx.root().join("logs");
+    let built = sdist("sdistonly", "2.0", &logs, serde_json::json!({}));
+    let server = IndexServer::builder()
+        .file("sdistonly", &built.0.filename, built.0.bytes.clone())
+        .start();
+    let output = install(&ctx, &server, &["sdistonly"]);
+    assert_success(&output);
+    assert_eq!(
+        import(&ctx, "import sdistonly; print(sdistonly.VERSION)"),
+        "2.0"
+    );
+    assert_pip_check(&ctx);
+    assert_eq!(marker_count(&logs), 1);
+    // Not a direct reference: no direct_url.json, a plain freeze line.
+    assert!(
+        !ctx.site_packages()
+            .join("sdistonly-2.0.dist-info/direct_url.json")
+            .exists()
+    );
+    assert!(pip_freeze(&ctx).contains("sdistonly==2.0"));
+
+    // Reinstalling builds nothing: the wheel comes from the build cache.
+    let venv = venv_arg(&ctx);
+    assert_success(&volley(
+        &ctx,
+        &["uninstall", "--python", &venv, "-y", "sdistonly"],
+    ));
+    let output = install(&ctx, &server, &["sdistonly"]);
+    assert_success(&output);
+    assert_eq!(marker_count(&logs), 1);
+    assert_eq!(
+        import(&ctx, "import sdistonly; print(sdistonly.VERSION)"),
+        "2.0"
+    );
+}
+
+#[test]
+fn only_binary_refuses_to_build_and_names_the_package() {
+    let ctx = TestContext::new();
+    ctx.create_venv();
+    let logs = ctx.root().join("logs");
+    let built = sdist("sdistonly", "2.0", &logs, serde_json::json!({}));
+    let server = IndexServer::builder()
+        .file("sdistonly", &built.0.filename, built.0.bytes.clone())
+        .start();
+    let before = venv_files(&ctx);
+    let output = install(&ctx, &server, &["--only-binary", ":all:", "sdistonly"]);
+    let error = assert_failure(&output);
+    assert!(error.contains("sdistonly"), "{error}");
+    assert_eq!(marker_count(&logs), 0);
+    assert_eq!(venv_files(&ctx), before);
+
+    let project = Project::new(&ctx, "demo", "1.0", serde_json::json!({}));
+    let venv = venv_arg(&ctx);
+    let output = volley_in(
+        &ctx,
+        ctx.root(),
+        &[
+            "install",
+            "--python",
+            &venv,
+            "--only-binary",
+            ":all:",
+            "./project-demo",
+        ],
+    );
+    let error = assert_failure(&output);
+    assert!(error.contains("--only-binary forbids building"), "{error}");
+    assert_eq!(project.build_wheel_runs(), 0);
+}
+
+#[test]
+fn no_binary_builds_from_the_sdist() {
+    let ctx = TestContext::new();
+    ctx.create_venv();
+    let logs = ctx.root().join("logs");
+    let built = sdist("both", "1.0", &logs, serde_json::json!({}));
+    let server = IndexServer::builder()
+        .wheel(module_wheel("both", "1.0").build())
+        .file("both", &built.0.filename, built.0.bytes.clone())
+        .start();
+    let output = install(&ctx, &server, &["--no-binary", "both", "both"]);
+    assert_success(&output);
+    assert_eq!(marker_count(&logs), 1);
+    // The built wheel's module (VERSION), not the index wheel's (__version__).
+    assert_eq!(import(&ctx, "import both; print(both.VERSION)"), "1.0");
+}
+
+#[test]
+fn editable_project_sees_source_changes_without_reinstalling() {
+    let ctx = TestContext::new();
+    let project = Project::new(&ctx, "edit-me", "0.1", serde_json::json!({}));
+    let venv = venv_arg(&ctx);
+    let output = volley_in(
+        &ctx,
+        ctx.root(),
+        &[
+            "install",
+            "--python",
+            &venv,
+            "--no-index",
+            "-e",
+            "./project-edit-me",
+        ],
+    );
+    assert_success(&output);
+    assert_eq!(
+        import(&ctx, "import edit_me; print(edit_me.VERSION)"),
+        "0.1"
+    );
+    fs_err::write(
+        project.dir.join("src/edit_me/__init__.py"),
+        "VERSION = 'changed'\n",
+    )
+    .unwrap();
+    assert_eq!(
+        import(&ctx, "import edit_me; print(edit_me.VERSION)"),
+        "changed"
+    );
+    let url = direct_url(&ctx, "edit_me-0.1.dist-info");
+    assert_eq!(url["dir_info"], serde_json::json!({"editable": true}));
+    let list = ctx.pip(&["list", "-v", "--editable", "--format", "json"]);
+    assert_success(&list);
+    let listed: serde_json::Value = serde_json::from_str(&stdout(&list)).unwrap();
+    let location = listed[0]["editable_project_location"].as_str().unwrap();
+    assert_eq!(
+        Path::new(location).canonicalize().unwrap(),
+        project.dir.canonicalize().unwrap()
+    );
+    // Editables are never built by build_wheel, nor cached.
+    assert_eq!(project.build_wheel_runs(), 0);
+    assert_success(&volley(
+        &ctx,
+        &["uninstall", "--python", &venv, "-y", "edit-me"],
+    ));
+    let output = ctx.run_python("import edit_me");
+    assert!(!output.status.success());
+}
+
+#[test]
+fn editable_from_a_requirements_file() {
+    let ctx = TestContext::new();
+    Project::new(&ctx, "fromfile", "0.2", serde_json::json!({}));
+    fs_err::write(
+        ctx.root().join("requirements.txt"),
+        "-e ./project-fromfile\n",
+    )
+    .unwrap();
+    let venv = venv_arg(&ctx);
+    let output = volley_in(
+        &ctx,
+        ctx.root(),
+        &[
+            "install",
+            "--python",
+            &venv,
+            "--no-index",
+            "-r",
+            "requirements.txt",
+        ],
+    );
+    assert_success(&output);
+    assert_eq!(
+        import(&ctx, "import fromfile; print(fromfile.VERSION)"),
+        "0.2"
+    );
+    let url = direct_url(&ctx, "fromfile-0.2.dist-info");
+    assert_eq!(url["dir_info"], serde_json::json!({"editable": true}));
+}
+
+#[test]
+fn named_file_url_to_an_sdist_records_its_hash_and_hits_the_build_cache() {
+    let ctx = TestContext::new();
+    let logs = ctx.root().join("logs");
+    let built = sdist("archived", "3.0", &logs, serde_json::json!({}));
+    let dist = ctx.root().join("dist");
+    fs_err::create_dir_all(&dist).unwrap();
+    let path = built.0.write_to(&dist);
+    let url = file_url(&path);
+    let venv = venv_arg(&ctx);
+    let requirement = format!("archived @ {url}");
+    let output = volley(
+        &ctx,
+        &["install", "--python", &venv, "--no-index", &requirement],
+    );
+    assert_success(&output);
+    assert_eq!(
+        import(&ctx, "import archived; print(archived.VERSION)"),
+        "3.0"
+    );
+    let recorded = direct_url(&ctx, "archived-3.0.dist-info");
+    assert_eq!(recorded["url"], url);
+    assert_eq!(
+        recorded["archive_info"]["hashes"]["sha256"],
+        built.0.sha256.as_str()
+    );
+    let freeze = volley(&ctx, &["freeze", "--python", &venv]);
+    assert!(
+        stdout(&freeze).contains(&format!("archived @ {url}")),
+        "{}",
+        stdout(&freeze)
+    );
+    assert!(pip_freeze(&ctx).contains("archived==3.0"));
+    assert_eq!(marker_count(&logs), 1);
+
+    // The relative path of the same sdist, after an uninstall: the build cache answers.
+    assert_success(&volley(
+        &ctx,
+        &["uninstall", "--python", &venv, "-y", "archived"],
+    ));
+    let output = volley_in(
+        &ctx,
+        ctx.root(),
+        &[
+            "install",
+            "--python",
+            &venv,
+            "--no-index",
+            "./dist/archived-3.0.tar.gz",
+        ],
+    );
+    assert_success(&output);
+    assert_eq!(marker_count(&logs), 1);
+    assert_eq!(
+        import(&ctx, "import archived; print(archived.VERSION)"),
+        "3.0"
+    );
+}
+
+#[test]
+fn local_wheel_path_installs() {
+    let ctx = TestContext::new();
+    let wheel = module_wheel("wheely", "1.5").build();
+    let path = wheel.write_to(ctx.root());
+    let venv = venv_arg(&ctx);
+    let output = volley(
+        &ctx,
+        &[
+            "install",
+            "--python",
+            &venv,
+            "--no-index",
+            path.to_str().unwrap(),
+        ],
+    );
+    assert_success(&output);
+    let recorded = direct_url(&ctx, "wheely-1.5.dist-info");
+    assert_eq!(recorded["url"], file_url(&path));
+    assert_pip_check(&ctx);
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let output = Command::new("git")
+        .current_dir(dir)
+        .args(args)
+        .env("GIT_AUTHOR_NAME", "test")
+        .env("GIT_AUTHOR_EMAIL", "test@example.com")
+        .env("GIT_COMMITTER_NAME", "test")
+        .env("GIT_COMMITTER_EMAIL", "test@example.com")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .expect("git runs");
+    assert!(
+        output.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn git_file_url_installs_with_vcs_info() {
+    let ctx = TestContext::new();
+    let project = Project::new(&ctx, "gitpkg", "1.0", serde_json::json!({}));
+    git(&project.dir, &["init", "-q", "-b", "main"]);
+    git(&project.dir, &["add", "."]);
+    git(&project.dir, &["commit", "-q", "-m", "one"]);
+    git(&project.dir, &["tag", "v1.0"]);
+    let repository = file_url(&project.dir);
+    let venv = venv_arg(&ctx);
+    let requirement = format!("gitpkg @ git+{repository}@v1.0");
+    let output = volley(
+        &ctx,
+        &["install", "--python", &venv, "--no-index", &requirement],
+    );
+    assert_success(&output);
+    assert_eq!(import(&ctx, "import gitpkg; print(gitpkg.VERSION)"), "1.0");
+    let recorded = direct_url(&ctx, "gitpkg-1.0.dist-info");
+    assert_eq!(recorded["url"], repository.as_str());
+    assert_eq!(recorded["vcs_info"]["vcs"], "git");
+    assert_eq!(recorded["vcs_info"]["requested_revision"], "v1.0");
+    assert_eq!(
+        recorded["vcs_info"]["commit_id"].as_str().unwrap().len(),
+        40
+    );
+    let freeze = volley(&ctx, &["freeze", "--python", &venv]);
+    let line = stdout(&freeze);
+    assert!(
+        line.contains(&format!("gitpkg @ git+{repository}@")),
+        "{line}"
+    );
+
+    // Unnamed, with #egg=.
+    let ctx = TestContext::new();
+    let venv = venv_arg(&ctx);
+    let requirement = format!("git+{repository}@v1.0#egg=gitpkg");
+    let output = volley(
+        &ctx,
+        &["install", "--python", &venv, "--no-index", &requirement],
+    );
+    assert_success(&output);
+    assert_eq!(import(&ctx, "import gitpkg; print(gitpkg.VERSION)"), "1.0");
+}
+
+#[test]
+fn failing_build_shows_the_backend_error_and_leaves_the_environment_untouched() {
+    let ctx = TestContext::new();
+    let server = IndexServer::builder()
+        .wheel(module_wheel("dep", "1.0").build())
+        .start();
+    Project::new(
+        &ctx,
+        "broken",
+        "1.0",
+        serde_json::json!({"fail_in": "build_wheel", "dependencies": ["dep"]}),
+    );
+    let venv = venv_arg(&ctx);
+    let before = venv_files(&ctx);
+    let index = server.index_url();
+    let output = volley_in(
+        &ctx,
+        ctx.root(),
+        &[
+            "install",
+            "--python",
+            &venv,
+            "-i",
+            &index,
+            "./project-broken",
+        ],
+    );
+    let error = assert_failure(&output);
+    assert!(
+        error.contains("deliberate failure in build_wheel"),
+        "{error}"
+    );
+    assert!(error.contains("build_wheel"), "{error}");
+    assert_eq!(venv_files(&ctx), before);
+}
+
+#[test]
+fn wheel_command_writes_wheels_pip_accepts() {
+    let ctx = TestContext::new();
+    let logs = ctx.root().join("logs");
+    let built = sdist(
+        "fromsdist",
+        "1.0",
+        &logs,
+        serde_json::json!({"dependencies": ["dep"]}),
+    );
+    let server = IndexServer::builder()
+        .wheel(module_wheel("dep", "1.0").build())
+        .file("fromsdist", &built.0.filename, built.0.bytes.clone())
+        .start();
+    Project::new(&ctx, "localproj", "0.3", serde_json::json!({}));
+    let venv = venv_arg(&ctx);
+    let index = server.index_url();
+    let output = volley_in(
+        &ctx,
+        ctx.root(),
+        &[
+            "wheel",
+            "--python",
+            &venv,
+            "-i",
+            &index,
+            "-w",
+            "wheels",
+            "fromsdist",
+            "./project-localproj",
+        ],
+    );
+    assert_success(&output);
+    let mut names: Vec<String> = fs_err::read_dir(ctx.root().join("wheels"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "dep-1.0-py3-none-any.whl",
+            "fromsdist-1.0-py3-none-any.whl",
+            "localproj-0.3-py3-none-any.whl"
+        ]
+    );
+    let wheels = ctx.root().join("wheels");
+    let output = ctx.pip(&[
+        "install",
+        "--no-index",
+        "--find-links",
+        wheels.to_str().unwrap(),
+        "fromsdist",
+        "localproj",
+    ]);
+    assert_success(&output);
+    assert_pip_check(&ctx);
+    assert_eq!(
+        import(&ctx, "import fromsdist, dep, localproj; print('ok')"),
+        "ok"
+    );
+}
+
+#[test]
+fn isolated_build_installs_build_requirements_from_the_index() {
+    let ctx = TestContext::new();
+    // The backend is a wheel on the index, not in the tree.
+    let backend = WheelBuilder::new("mybackend-dist", "1.0")
+        .file("mybackend.py", BACKEND)
+        .build();
+    let server = IndexServer::builder().wheel(backend).start();
+    let project = Project::new(&ctx, "needsbackend", "1.0", serde_json::json!({}));
+    fs_err::write(
+        project.dir.join("pyproject.toml"),
+        "[build-system]\nrequires = [\"mybackend-dist\"]\nbuild-backend = \"mybackend\"\n",
+    )
+    .unwrap();
+    let venv = venv_arg(&ctx);
+    let index = server.index_url();
+    let output = volley_in(
+        &ctx,
+        ctx.root(),
+        &[
+            "install",
+            "--python",
+            &venv,
+            "-i",
+            &index,
+            "./project-needsbackend",
+        ],
+    );
+    assert_success(&output);
+    assert_eq!(
+        import(&ctx, "import needsbackend; print(needsbackend.VERSION)"),
+        "1.0"
+    );
+    // The build requirement went into the build environment only.
+    assert!(!pip_freeze(&ctx).contains("mybackend"));
+}
+
+#[test]
+fn build_requirement_without_a_wheel_is_refused() {
+    let ctx = TestContext::new();
+    let project = Project::new(&ctx, "selfbuild", "1.0", serde_json::json!({}));
+    fs_err::write(
+        project.dir.join("pyproject.toml"),
+        "[build-system]\nrequires = [\"selfbuild\"]\nbuild-backend = \"mybackend\"\nbackend-path = [\"_backend\"]\n",
+    )
+    .unwrap();
+    let logs = ctx.root().join("logs-sdist");
+    let built = sdist("selfbuild", "1.0", &logs, serde_json::json!({}));
+    let server = IndexServer::builder()
+        .file("selfbuild", &built.0.filename, built.0.bytes.clone())
+        .start();
+    let venv = venv_arg(&ctx);
+    let index = server.index_url();
+    let output = volley_in(
+        &ctx,
+        ctx.root(),
+        &[
+            "install",
+            "--python",
+            &venv,
+            "-i",
+            &index,
+            "./project-selfbuild",
+        ],
+    );
+    let error = assert_failure(&output);
+    assert!(
+        error.contains("selfbuild") && error.contains("build requirements from wheels only"),
+        "{error}"
+    );
+    assert_eq!(project.build_wheel_runs(), 0);
+}
