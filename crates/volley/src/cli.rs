@@ -3,6 +3,9 @@
 //! Parsing only: these structs are turned into validated settings in `settings.rs`, and the
 //! commands in `commands/` never look at raw flags.
 
+// Doc comments here are `--help` texts for a terminal, not rustdoc: URLs stay bare and
+// brackets are not links.
+#![allow(rustdoc::bare_urls, rustdoc::broken_intra_doc_links)]
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
