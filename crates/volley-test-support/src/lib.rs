@@ -66,3 +66,9 @@ pub use sdist::{BuiltFile, SdistBuilder};
 pub use server::{IndexServer, IndexServerBuilder, RecordedRequest};
 pub use tls::TestCertificates;
 pub use wheel::{BuiltWheel, WheelBuilder, escape_name, normalize_name, sha256_hex};
+
+/// An in-tree PEP 517 backend (standard library only) for build tests: written by a test into
+/// a project's `_backend/mybackend.py` with `backend-path = ["_backend"]` and
+/// `build-backend = "mybackend"`; configured by the project's `backend.json`, it builds
+/// wheels and editables and logs each hook it runs, so tests can tell whether a build ran.
+pub const TEST_BUILD_BACKEND: &str = include_str!("build_backend.py");

@@ -1,5 +1,5 @@
 //! Builds through real interpreters and subprocesses: an in-tree backend written by the tests
-//! (`mybackend.py`, standard library only), and setuptools and hatchling from the wheels that
+//! (`volley_test_support::TEST_BUILD_BACKEND`, standard library only), and setuptools and hatchling from the wheels that
 //! `scripts/fetch-build-backends.sh` puts in `tests/fixtures/build-backends/` (those tests skip,
 //! saying so, when the folder is missing). Nothing here touches the network.
 
@@ -17,7 +17,7 @@ use volley_test_support::{SdistBuilder, TestContext};
 
 mod prepare;
 
-const BACKEND: &str = include_str!("mybackend.py");
+const BACKEND: &str = volley_test_support::TEST_BUILD_BACKEND;
 
 /// The machine's `python3`, as a real path (not a pyenv shim), asked once.
 fn base_python() -> PathBuf {
@@ -135,7 +135,7 @@ fn build_backends() -> Option<PathBuf> {
     }
 }
 
-/// A project using the in-tree backend, configured by `config` (see `mybackend.py`).
+/// A project using the in-tree backend, configured by `config` (see `volley_test_support::TEST_BUILD_BACKEND`).
 struct Project {
     context: TestContext,
     dir: PathBuf,

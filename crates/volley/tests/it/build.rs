@@ -1,6 +1,6 @@
 //! Builds from source: local projects, sdists (from paths and from the index), editables,
 //! `name @ file://...`, git, the build cache and `volley wheel`. Projects use an in-tree
-//! backend (`build_backend.py`, standard library only, configured by `backend.json`), so no
+//! backend (`volley_test_support::TEST_BUILD_BACKEND`, standard library only, configured by `backend.json`), so no
 //! build tool is needed.
 
 use std::path::{Path, PathBuf};
@@ -10,7 +10,7 @@ use volley_test_support::SdistBuilder;
 
 use crate::common::*;
 
-const BACKEND: &str = include_str!("build_backend.py");
+const BACKEND: &str = volley_test_support::TEST_BUILD_BACKEND;
 
 /// A project using the in-tree backend; its hook log goes to `<root>/logs-<name>` (outside the
 /// tree, so that logging does not change the tree's fingerprint).
