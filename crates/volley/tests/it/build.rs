@@ -650,3 +650,93 @@ fn build_requirement_without_a_wheel_is_refused() {
     );
     assert_eq!(project.build_wheel_runs(), 0);
 }
+
+/// The pinned build-backend wheels (`scripts/fetch-build-backends.sh`, run by `.ci/run`), or
+/// `None` when they were not fetched: the tests that need them then say so and return.
+fn backend_wheels() -> Option<Vec<PathBuf>> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/build-backends");
+    let wheels: Vec<PathBuf> = fs_err::read_dir(&dir)
+        .ok()?
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "whl"))
+        .collect();
+    if wheels.len() < 8 {
+        #[allow(clippy::print_stderr)] // a skipped test says why
+        eprintln!(
+            "skipped: the build-backend wheels are not in {} (run scripts/fetch-build-backends.sh)",
+            dir.display()
+        );
+        return None;
+    }
+    Some(wheels)
+}
+
+/// An index serving the real build backends (setuptools, wheel, hatchling and its
+/// dependencies) next to `sdists`, as a private index of a company would.
+fn index_with_backends(
+    wheels: &[PathBuf],
+    sdists: &[(&str, volley_test_support::BuiltFile)],
+) -> IndexServer {
+    let mut builder = IndexServer::builder();
+    for wheel in wheels {
+        let filename = wheel.file_name().unwrap().to_string_lossy().to_string();
+        let project = filename.split('-').next().unwrap().to_string();
+        builder = builder.file(&project, &filename, fs_err::read(wheel).unwrap());
+    }
+    for (project, sdist) in sdists {
+        builder = builder.file(project, &sdist.filename, sdist.bytes.clone());
+    }
+    builder.start()
+}
+
+#[test]
+fn setuptools_and_hatchling_sdists_from_the_index_build_in_isolation() {
+    let Some(wheels) = backend_wheels() else {
+        return;
+    };
+    let setuptools_sdist = SdistBuilder::new("setuppkg", "1.0")
+        .file(
+            "pyproject.toml",
+            "[build-system]\nrequires = [\"setuptools>=61\"]\nbuild-backend = \"setuptools.build_meta\"\n\n\
+             [project]\nname = \"setuppkg\"\nversion = \"1.0\"\ndependencies = [\"hatchpkg\"]\n\n\
+             [tool.setuptools]\npackages = [\"setuppkg\"]\n",
+        )
+        .file("setuppkg/__init__.py", "ORIGIN = 'built by setuptools'\n")
+        .build();
+    let hatch_sdist = SdistBuilder::new("hatchpkg", "2.0")
+        .file(
+            "pyproject.toml",
+            "[build-system]\nrequires = [\"hatchling\"]\nbuild-backend = \"hatchling.build\"\n\n\
+             [project]\nname = \"hatchpkg\"\nversion = \"2.0\"\n\n\
+             [tool.hatch.build.targets.wheel]\npackages = [\"hatchpkg\"]\n",
+        )
+        .file("hatchpkg/__init__.py", "ORIGIN = 'built by hatchling'\n")
+        .build();
+    let server = index_with_backends(
+        &wheels,
+        &[("setuppkg", setuptools_sdist), ("hatchpkg", hatch_sdist)],
+    );
+    let ctx = TestContext::new();
+    ctx.create_venv();
+    let output = install(&ctx, &server, &["setuppkg"]);
+    assert_success(&output);
+    assert_eq!(
+        import(
+            &ctx,
+            "import setuppkg, hatchpkg; print(setuppkg.ORIGIN + ', ' + hatchpkg.ORIGIN)"
+        ),
+        "built by setuptools, built by hatchling"
+    );
+    let freeze = pip_freeze(&ctx);
+    assert!(
+        freeze.contains("setuppkg==1.0") && freeze.contains("hatchpkg==2.0"),
+        "{freeze}"
+    );
+    // The backends went into the isolated build environments only.
+    assert!(
+        !freeze.contains("setuptools") && !freeze.contains("hatchling"),
+        "{freeze}"
+    );
+    assert_pip_check(&ctx);
+}
