@@ -653,6 +653,7 @@ fn build_requirement_without_a_wheel_is_refused() {
 
 /// The pinned build-backend wheels (`scripts/fetch-build-backends.sh`, run by `.ci/run`), or
 /// `None` when they were not fetched: the tests that need them then say so and return.
+#[allow(clippy::print_stderr)] // a skipped test says why
 fn backend_wheels() -> Option<Vec<PathBuf>> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/build-backends");
     let wheels: Vec<PathBuf> = fs_err::read_dir(&dir)
@@ -662,7 +663,6 @@ fn backend_wheels() -> Option<Vec<PathBuf>> {
         .filter(|path| path.extension().is_some_and(|ext| ext == "whl"))
         .collect();
     if wheels.len() < 8 {
-        #[allow(clippy::print_stderr)] // a skipped test says why
         eprintln!(
             "skipped: the build-backend wheels are not in {} (run scripts/fetch-build-backends.sh)",
             dir.display()
