@@ -38,6 +38,7 @@ mod requirements_txt;
 
 pub use error::RequirementsError;
 pub use location::{Located, Origin};
+pub use option::apply_binary_choice;
 pub use pylock::{
     LockedArchive, LockedDependency, LockedDirectory, LockedFile, LockedPackage, LockedVcs, Pylock,
     PylockError, PylockLocation, UploadTime, is_pylock_path,

@@ -333,9 +333,11 @@ pub(crate) fn parse_config_setting(
         })
 }
 
-/// pip's `handle_mutual_excludes` for `--no-binary`/`--only-binary`: a comma-separated list of
-/// names, `:all:` and `:none:`.
-pub(crate) fn apply_binary_choice(value: &str, target: &mut Vec<String>, other: &mut Vec<String>) {
+/// pip's `FormatControl.handle_mutual_excludes` for `--no-binary`/`--only-binary`: apply
+/// `value` (a comma-separated list of names, `:all:` and `:none:`) to the `target` list, taking
+/// the names it gives out of the `other` one. Names come out PEP 503-normalized. Shared by
+/// requirements files and pip's configuration, which follow the same rules.
+pub fn apply_binary_choice(value: &str, target: &mut Vec<String>, other: &mut Vec<String>) {
     let mut names: Vec<&str> = value.split(',').collect();
     while let Some(position) = names.iter().position(|name| *name == ":all:") {
         other.clear();

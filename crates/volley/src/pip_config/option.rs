@@ -4,6 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
+use volley_requirements::apply_binary_choice;
+
 use super::{Entry, PipConfig, PipConfigError};
 
 /// The options volley reads, by every long name pip accepts for them.
@@ -231,54 +233,6 @@ fn strtobool(value: &str) -> Option<bool> {
     }
 }
 
-/// pip's `FormatControl.handle_mutual_excludes`: a comma-separated list of names, `:all:` and
-/// `:none:`.
-fn apply_binary_choice(value: &str, target: &mut Vec<String>, other: &mut Vec<String>) {
-    let mut names: Vec<&str> = value.split(',').collect();
-    while let Some(position) = names.iter().position(|name| *name == ":all:") {
-        other.clear();
-        target.clear();
-        target.push(":all:".to_string());
-        names.drain(..=position);
-        // `:all:` covers every name after it, unless a `:none:` follows to start over.
-        if !names.contains(&":none:") {
-            return;
-        }
-    }
-    for name in names {
-        if name == ":none:" {
-            target.clear();
-            continue;
-        }
-        let name = canonicalize_name(name);
-        other.retain(|existing| *existing != name);
-        if !target.contains(&name) {
-            target.push(name);
-        }
-    }
-}
-
-/// PEP 503 normalization (`packaging.utils.canonicalize_name`): lowercase, runs of `-_.` as `-`.
-fn canonicalize_name(name: &str) -> String {
-    let mut normalized = String::with_capacity(name.len());
-    let mut in_separator = false;
-    for character in name.chars() {
-        if matches!(character, '-' | '_' | '.') {
-            in_separator = true;
-            continue;
-        }
-        if in_separator {
-            normalized.push('-');
-            in_separator = false;
-        }
-        normalized.extend(character.to_lowercase());
-    }
-    if in_separator {
-        normalized.push('-');
-    }
-    normalized
-}
-
 /// `os.path.expanduser` for `~` and `~/...`; other paths (and `~user`) are kept as written.
 pub(super) fn expand_user(path: &str, home: Option<&Path>) -> PathBuf {
     match (path, home) {
@@ -300,12 +254,6 @@ mod tests {
         assert_eq!(strtobool("OFF"), Some(false));
         assert_eq!(strtobool("2"), None);
         assert_eq!(strtobool(""), None);
-    }
-
-    #[test]
-    fn names_are_canonicalized() {
-        assert_eq!(canonicalize_name("Foo.Bar__baz-"), "foo-bar-baz-");
-        assert_eq!(canonicalize_name("NumPy"), "numpy");
     }
 
     #[test]
