@@ -8,20 +8,26 @@
 //! 2. plan: where every file goes (`placement`), what the replaced versions own (`uninstall`),
 //!    what is in the way (a directory where a file must go is an error; an existing file is
 //!    backed up and replaced, as pip overwrites it), which directories must be created;
-//! 3. stage, on `threads` threads: link or copy every file from the cache into the transaction's
-//!    staging directory (the link mode is decided on the first file), write the fresh files;
-//! 4. compile bytecode of the staged `.py` files, if asked, then write each `RECORD`;
-//! 5. commit (`transaction`): create directories, move replaced files into the backup
-//!    directory, rename staged files into place; a failure or a kill rolls all of it back;
+//! 3. stage: write the files the install generates (launchers, rewritten scripts, `INSTALLER`...)
+//!    into the transaction's staging directory, and decide the link mode on the first cached
+//!    file (linked to a probe there); the wheels' own files are not staged;
+//! 4. compile bytecode of the `.py` files (read from the cache or the staging directory, written
+//!    to the staging directory), if asked, then write each `RECORD`;
+//! 5. commit (`transaction`), on `threads` threads: create directories, move replaced files into
+//!    the backup directory, link every cached file straight into place and rename the staged
+//!    ones; a failure or a kill rolls all of it back;
 //! 6. remove the directories that the removed versions left empty.
+//!
+//! Linking into place under the journal, rather than into a staging directory and renaming,
+//! makes one system call per file instead of two: an install of many small files costs little
+//! more than its links.
 
-use std::collections::{HashMap, HashSet};
 use std::ffi::OsString;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
+use rustc_hash::{FxHashMap, FxHashSet};
 use volley_cache::LockedFile;
 use volley_packaging::PackageName;
 
@@ -29,12 +35,12 @@ use crate::InstallError;
 use crate::bytecode::{CompileJob, CompileOptions, Compiled, compile};
 use crate::install::InstalledWheel;
 use crate::layout::Layout;
-use crate::link::{LinkMode, first_link, link_with};
+use crate::link::{LinkMode, first_link};
 use crate::path::normalize;
 use crate::placement::{Placement, Recording, Source, place};
 use crate::record::write_record;
-use crate::staging::for_each_parallel;
-use crate::transaction::{self, CommitHook, Operation, Transaction};
+use crate::staging::{for_each_parallel, map_parallel};
+use crate::transaction::{self, CommitError, CommitHook, Operation, Transaction};
 use crate::uninstall::{Removal, UninstallSummary};
 use crate::unpack::UnpackedWheel;
 
@@ -75,7 +81,7 @@ pub struct InstallerOptions {
 pub trait InstallReporter: Send + Sync {
     /// Staging begins, for `total` wheels.
     fn on_install_start(&self, _total: usize) {}
-    /// Every file of this distribution is staged (the commit follows when all are).
+    /// This distribution is in place (called for each, after the commit).
     fn on_package_installed(&self, _name: &PackageName) {}
     /// Bytecode compilation of `files` files begins.
     fn on_compile_start(&self, _files: usize) {}
@@ -133,9 +139,9 @@ impl Installer {
         }
     }
 
-    /// For tests of the commit: `hook(renames done, renames in the commit)` runs after each
-    /// rename; an error fails the commit there (and it is rolled back), and a hook that kills the
-    /// process leaves an unfinished transaction for [`recover`].
+    /// For tests of the commit: `hook(steps done, steps in the commit)` runs after each rename
+    /// or link; an error fails the commit there (and it is rolled back), and a hook that kills
+    /// the process leaves an unfinished transaction for [`recover`].
     #[doc(hidden)]
     #[must_use]
     pub fn with_commit_hook(
@@ -265,11 +271,9 @@ pub(crate) struct Settings<'a> {
     pub(crate) compile: Option<&'a CompileOptions>,
 }
 
-/// One file to stage: placement `wheel`'s file `file`, into `staged`.
-struct StageJob {
-    wheel: usize,
-    file: usize,
-    staged: PathBuf,
+/// Where placement `wheel`'s generated file number `file` is staged.
+fn staged_path(stage: &Path, wheel: usize, file: usize) -> PathBuf {
+    stage.join(format!("{wheel}-{file}"))
 }
 
 /// A compiled `.pyc`, staged.
@@ -290,27 +294,24 @@ pub(crate) fn apply(
     hook: Option<&CommitHook>,
 ) -> Result<InstallSummary, InstallError> {
     // Plan: nothing is written yet.
-    let placements: Vec<Placement> = plan
-        .install
-        .iter()
-        .map(|planned| {
-            place(
-                &planned.wheel,
-                layout,
-                Recording {
-                    installer: settings.installer_name,
-                    requested: planned.requested,
-                    direct_url: planned.direct_url.as_deref(),
-                },
-            )
-        })
-        .collect::<Result<_, _>>()?;
+    let started = std::time::Instant::now();
+    let placements: Vec<Placement> = map_parallel(&plan.install, settings.threads, |planned| {
+        place(
+            &planned.wheel,
+            layout,
+            Recording {
+                installer: settings.installer_name,
+                requested: planned.requested,
+                direct_url: planned.direct_url.as_deref(),
+            },
+        )
+    })?;
     let removals: Vec<Removal> = plan
         .remove
         .iter()
         .map(|dist_info| Removal::plan(dist_info, layout))
         .collect::<Result<_, _>>()?;
-    let removed_dist_infos: HashSet<PathBuf> = plan
+    let removed_dist_infos: FxHashSet<PathBuf> = plan
         .remove
         .iter()
         .filter_map(|dist_info| std::path::absolute(dist_info).ok())
@@ -326,7 +327,7 @@ pub(crate) fn apply(
             });
         }
     }
-    let removing: HashSet<PathBuf> = removals
+    let removing: FxHashSet<PathBuf> = removals
         .iter()
         .flat_map(|removal| removal.files.iter().cloned())
         .collect();
@@ -342,6 +343,8 @@ pub(crate) fn apply(
         )?;
     }
 
+    tracing::debug!("planned the install in {:?}", started.elapsed());
+
     // Stage.
     let mut transaction = Transaction::begin(&layout.data)?;
     let stage = transaction.stage_dir();
@@ -350,7 +353,7 @@ pub(crate) fn apply(
         source,
     };
     reporter.on_install_start(placements.len());
-    let link_mode = stage_files(&placements, &stage, settings, reporter)?;
+    let link_mode = stage_files(&placements, &stage, settings)?;
 
     // Bytecode.
     let (pycs, bytecode_failures) = match settings.compile {
@@ -373,7 +376,7 @@ pub(crate) fn apply(
         .map(|dir| Operation::CreateDir(dir.clone()))
         .collect();
     // Two removed distributions may list the same file; it is moved once.
-    let mut backed_up: HashSet<&Path> = HashSet::new();
+    let mut backed_up: FxHashSet<&Path> = FxHashSet::default();
     for path in removals
         .iter()
         .flat_map(|removal| &removal.files)
@@ -387,22 +390,20 @@ pub(crate) fn apply(
             to: transaction.backup_path(),
         });
     }
-    let mut places = Places::default();
-    let mut installed = Vec::with_capacity(placements.len());
-    for (wheel, placement) in placements.iter().enumerate() {
-        let dir = stage.join(wheel.to_string());
-        let mut rows: HashMap<String, (String, String)> = HashMap::new();
-        for (index, file) in placement.files.iter().enumerate() {
+    // Each wheel's RECORD, written in parallel.
+    let wheels: Vec<usize> = (0..placements.len()).collect();
+    let records = map_parallel(&wheels, settings.threads, |&wheel| {
+        let placement = &placements[wheel];
+        let mut rows: FxHashMap<String, (String, String)> = FxHashMap::default();
+        for file in &placement.files {
             let (path, hash, size) = file.record_row(&placement.lib_dir);
             rows.insert(path, (hash, size));
-            places.push(dir.join(index.to_string()), file.destination.clone());
         }
         for pyc in &pycs[wheel] {
             rows.insert(
                 crate::path::relative_path(&placement.lib_dir, &pyc.destination),
                 (format!("sha256={}", pyc.hash), pyc.size.to_string()),
             );
-            places.push(pyc.staged.clone(), pyc.destination.clone());
         }
         let record_name = format!(
             "{}/RECORD",
@@ -418,23 +419,59 @@ pub(crate) fn apply(
             .map(|(path, (hash, size))| (path, hash, size))
             .collect();
         let record = write_record(&mut rows);
-        let record_staged = dir.join("RECORD");
-        write_new(&record_staged, record.as_bytes(), false).map_err(stage_error)?;
-        places.push(record_staged, placement.dist_info.join("RECORD"));
+        let staged = stage.join(format!("{wheel}-RECORD"));
+        write_new(&staged, record.as_bytes(), false).map_err(stage_error)?;
+        Ok::<_, InstallError>((staged, rows.len()))
+    })?;
+    let mut places = Places::default();
+    let mut installed = Vec::with_capacity(placements.len());
+    for ((wheel, placement), (record_staged, rows)) in placements.iter().enumerate().zip(records) {
+        for (index, file) in placement.files.iter().enumerate() {
+            let to = file.destination.clone();
+            places.push(match &file.source {
+                Source::Link { path, .. } => Operation::Link {
+                    from: path.clone(),
+                    to,
+                },
+                Source::Fresh { .. } => Operation::Place {
+                    from: staged_path(&stage, wheel, index),
+                    to,
+                },
+            });
+        }
+        for pyc in &pycs[wheel] {
+            places.push(Operation::Place {
+                from: pyc.staged.clone(),
+                to: pyc.destination.clone(),
+            });
+        }
+        places.push(Operation::Place {
+            from: record_staged,
+            to: placement.dist_info.join("RECORD"),
+        });
         installed.push(InstalledWheel {
             name: placement.name.clone(),
             version: placement.version.clone(),
             dist_info: placement.dist_info.clone(),
-            files: rows.len(),
+            files: rows,
         });
     }
 
     operations.extend(places.operations);
 
+    tracing::debug!("staged and wrote the RECORDs in {:?}", started.elapsed());
+
     // Commit.
     transaction
-        .commit(&operations, settings.threads, hook)
-        .map_err(|source| InstallError::Commit { source })?;
+        .commit(&operations, link_mode, settings.threads, hook)
+        .map_err(|error| match error {
+            CommitError::Io(source) => InstallError::Commit { source },
+            CommitError::MissingSource(path) => missing_from_cache(&placements, &path),
+        })?;
+    for placement in &placements {
+        reporter.on_package_installed(&placement.name);
+    }
+    tracing::debug!("committed in {:?}", started.elapsed());
     let removed = removals.into_iter().map(Removal::finish).collect();
     Ok(InstallSummary {
         installed,
@@ -445,76 +482,47 @@ pub(crate) fn apply(
     })
 }
 
-/// Links or writes every file of `placements` into `stage/<wheel>/<file>`, on `threads` threads;
-/// returns the link mode that worked on the first linked file.
+/// Writes the generated files of `placements` into `stage`, and decides the link mode on the
+/// first cached file (linked to a probe in `stage`, then removed); returns the mode.
 fn stage_files(
     placements: &[Placement],
     stage: &Path,
     settings: &Settings<'_>,
-    reporter: &dyn InstallReporter,
 ) -> Result<LinkMode, InstallError> {
     let stage_error = |source: io::Error| InstallError::Stage {
         dir: stage.to_path_buf(),
         source,
     };
     let mut jobs = Vec::new();
+    let mut first_cached = None;
     for (wheel, placement) in placements.iter().enumerate() {
-        let dir = stage.join(wheel.to_string());
-        fs_err::create_dir(&dir).map_err(stage_error)?;
-        jobs.extend((0..placement.files.len()).map(|file| StageJob {
-            wheel,
-            file,
-            staged: dir.join(file.to_string()),
-        }));
-    }
-    let pending: Vec<AtomicUsize> = placements
-        .iter()
-        .map(|placement| AtomicUsize::new(placement.files.len()))
-        .collect();
-    let staged = |job: &StageJob| {
-        if pending[job.wheel].fetch_sub(1, Ordering::AcqRel) == 1 {
-            reporter.on_package_installed(&placements[job.wheel].name);
-        }
-    };
-    // The link mode is decided on the first file that is linked.
-    let mut link_mode = settings.link_mode;
-    let first = jobs.iter().position(|job| {
-        matches!(
-            placements[job.wheel].files[job.file].source,
-            Source::Link { .. }
-        )
-    });
-    if let Some(first) = first {
-        let job = jobs.remove(first);
-        let placement = &placements[job.wheel];
-        let Source::Link { path, .. } = &placement.files[job.file].source else {
-            unreachable!("the first job links a file");
-        };
-        link_mode = first_link(settings.link_mode, path, &job.staged)
-            .map_err(|error| link_error(placement, path, error, stage))?;
-        staged(&job);
-    }
-    for_each_parallel(&jobs, settings.threads, |job| {
-        let placement = &placements[job.wheel];
-        match &placement.files[job.file].source {
-            Source::Link { path, .. } => {
-                link_with(link_mode, path, &job.staged)
-                    .map_err(|error| link_error(placement, path, error, stage))?;
+        for (index, file) in placement.files.iter().enumerate() {
+            match &file.source {
+                Source::Link { path, .. } => {
+                    first_cached.get_or_insert((placement, path));
+                }
+                Source::Fresh {
+                    content,
+                    executable,
+                } => jobs.push((staged_path(stage, wheel, index), content, *executable)),
             }
-            Source::Fresh {
-                content,
-                executable,
-            } => write_new(&job.staged, content, *executable).map_err(stage_error)?,
         }
-        staged(job);
-        Ok(())
+    }
+    let mut link_mode = settings.link_mode;
+    if let Some((placement, path)) = first_cached {
+        let probe = stage.join("link-probe");
+        link_mode = first_link(settings.link_mode, path, &probe)
+            .map_err(|error| link_error(placement, path, error, stage))?;
+        fs_err::remove_file(&probe).map_err(stage_error)?;
+    }
+    for_each_parallel(&jobs, settings.threads, |(staged, content, executable)| {
+        write_new(staged, content, *executable).map_err(stage_error)
     })?;
     tracing::debug!(
-        "staged {} files of {} wheels with link mode {link_mode}",
-        jobs.len() + usize::from(first.is_some()),
+        "staged {} generated files of {} wheels; linking with {link_mode}",
+        jobs.len(),
         placements.len()
     );
-
     Ok(link_mode)
 }
 
@@ -526,7 +534,7 @@ fn compile_staged(
     options: &CompileOptions,
     reporter: &dyn InstallReporter,
     targets: &mut Targets,
-    removing: &HashSet<PathBuf>,
+    removing: &FxHashSet<PathBuf>,
 ) -> Result<(Vec<Vec<StagedPyc>>, Vec<BytecodeFailure>), InstallError> {
     let mut pycs: Vec<Vec<StagedPyc>> = placements.iter().map(|_| Vec::new()).collect();
     let mut bytecode_failures = Vec::new();
@@ -541,14 +549,15 @@ fn compile_staged(
             {
                 continue;
             }
-            let size = match &file.source {
-                Source::Link { size, .. } => *size,
-                Source::Fresh { content, .. } => content.len() as u64,
+            let (source, size) = match &file.source {
+                Source::Link { path, size, .. } => (path.clone(), *size),
+                Source::Fresh { content, .. } => {
+                    (staged_path(stage, wheel, index), content.len() as u64)
+                }
             };
-            let source = stage.join(wheel.to_string()).join(index.to_string());
             owners.push(wheel);
             compile_jobs.push(CompileJob {
-                output: source.with_extension("pyc"),
+                output: stage.join(format!("{wheel}-{index}.pyc")),
                 source,
                 destination: file.destination.clone(),
                 size,
@@ -596,23 +605,45 @@ fn compile_staged(
     Ok((pycs, bytecode_failures))
 }
 
-/// The placements of a commit: when two files go to one path (two wheels, or a wheel's own
-/// `.pyc` and the compiled one), the later one wins, as in pip, and only it is moved.
+/// The placements and links of a commit: when two files go to one path (two wheels, or a
+/// wheel's own `.pyc` and the compiled one), the later one wins, as in pip, and only it is made.
 #[derive(Debug, Default)]
 struct Places {
     operations: Vec<Operation>,
-    index: HashMap<PathBuf, usize>,
+    /// Keyed by the raw path: destinations are normalized.
+    index: FxHashMap<OsString, usize>,
 }
 
 impl Places {
-    fn push(&mut self, from: PathBuf, to: PathBuf) {
-        match self.index.get(&to) {
-            Some(&index) => self.operations[index] = Operation::Place { from, to },
+    /// `operation` is a [`Operation::Place`] or [`Operation::Link`].
+    fn push(&mut self, operation: Operation) {
+        let (Operation::Place { to, .. } | Operation::Link { to, .. }) = &operation else {
+            unreachable!("only placements and links are pushed");
+        };
+        match self.index.get(to.as_os_str()) {
+            Some(&index) => self.operations[index] = operation,
             None => {
-                self.index.insert(to.clone(), self.operations.len());
-                self.operations.push(Operation::Place { from, to });
+                self.index
+                    .insert(to.clone().into_os_string(), self.operations.len());
+                self.operations.push(operation);
             }
         }
+    }
+}
+
+/// A commit that failed because the cached file at `path` is gone: the unpacked tree of the
+/// placement it belongs to is damaged.
+fn missing_from_cache(placements: &[Placement], path: &Path) -> InstallError {
+    let dir = placements
+        .iter()
+        .find(|placement| path.starts_with(&placement.unpacked_root))
+        .map_or_else(
+            || path.parent().unwrap_or(path).to_path_buf(),
+            |placement| placement.unpacked_root.clone(),
+        );
+    InstallError::CorruptUnpacked {
+        dir,
+        reason: format!("\"{}\" is missing", path.display()),
     }
 }
 
@@ -650,16 +681,16 @@ fn write_new(path: &Path, content: &[u8], executable: bool) -> io::Result<()> {
 /// listing per existing directory, one `stat` per directory that may be missing.
 #[derive(Debug, Default)]
 struct Targets {
-    /// Directories that exist or that the commit creates.
-    dirs: HashSet<PathBuf>,
+    /// Directories that exist (false) or that the commit creates (true), by raw path (all
+    /// paths here are normalized, and hashing bytes is cheaper than hashing a `Path`).
+    dirs: FxHashMap<OsString, bool>,
     /// Directories the commit creates, parents first.
     created: Vec<PathBuf>,
-    created_set: HashSet<PathBuf>,
     /// Entries of existing directories: name → is a directory.
-    listings: HashMap<PathBuf, HashMap<OsString, bool>>,
+    listings: FxHashMap<OsString, FxHashMap<OsString, bool>>,
     /// Existing files that the commit replaces and that no removed distribution owns.
     overwritten: Vec<PathBuf>,
-    overwritten_set: HashSet<PathBuf>,
+    overwritten_set: FxHashSet<PathBuf>,
 }
 
 impl Targets {
@@ -669,7 +700,7 @@ impl Targets {
         &mut self,
         destination: &Path,
         wheel: &str,
-        removing: &HashSet<PathBuf>,
+        removing: &FxHashSet<PathBuf>,
     ) -> Result<(), InstallError> {
         let in_the_way = |path: &Path, reason: &'static str| InstallError::PathInTheWay {
             wheel: wheel.to_string(),
@@ -682,8 +713,8 @@ impl Targets {
         if self.ensure_dir(parent, wheel)? {
             return Ok(());
         }
-        if !self.listings.contains_key(parent) {
-            let mut listing = HashMap::new();
+        if !self.listings.contains_key(parent.as_os_str()) {
+            let mut listing = FxHashMap::default();
             let entries = fs_err::read_dir(parent).map_err(|source| InstallError::Io {
                 wheel: wheel.to_string(),
                 source,
@@ -696,9 +727,9 @@ impl Targets {
                 let is_dir = entry.file_type().is_ok_and(|kind| kind.is_dir());
                 listing.insert(entry.file_name(), is_dir);
             }
-            self.listings.insert(parent.to_path_buf(), listing);
+            self.listings.insert(parent.as_os_str().to_owned(), listing);
         }
-        match self.listings[parent].get(name) {
+        match self.listings[parent.as_os_str()].get(name) {
             None => {}
             Some(true) => return Err(in_the_way(destination, "a directory is in the way")),
             Some(false)
@@ -714,12 +745,12 @@ impl Targets {
 
     /// Makes sure `dir` exists or will be created; returns whether the commit creates it.
     fn ensure_dir(&mut self, dir: &Path, wheel: &str) -> Result<bool, InstallError> {
-        if self.dirs.contains(dir) {
-            return Ok(self.created_set.contains(dir));
+        if let Some(&created) = self.dirs.get(dir.as_os_str()) {
+            return Ok(created);
         }
         match fs_err::metadata(dir) {
             Ok(metadata) if metadata.is_dir() => {
-                self.dirs.insert(dir.to_path_buf());
+                self.dirs.insert(dir.as_os_str().to_owned(), false);
                 Ok(false)
             }
             Ok(_) => Err(InstallError::PathInTheWay {
@@ -733,8 +764,7 @@ impl Targets {
                     source: error,
                 })?;
                 self.ensure_dir(parent, wheel)?;
-                self.dirs.insert(dir.to_path_buf());
-                self.created_set.insert(dir.to_path_buf());
+                self.dirs.insert(dir.as_os_str().to_owned(), true);
                 self.created.push(dir.to_path_buf());
                 Ok(true)
             }
@@ -758,7 +788,7 @@ mod tests {
         fs_err::write(site.join("pkg/old.py"), "").unwrap();
         fs_err::write(site.join("pkg/owned.py"), "").unwrap();
         fs_err::write(site.join("file"), "").unwrap();
-        let removing: HashSet<PathBuf> = [site.join("pkg/owned.py")].into_iter().collect();
+        let removing: FxHashSet<PathBuf> = [site.join("pkg/owned.py")].into_iter().collect();
         let mut targets = Targets::default();
         for path in [
             "pkg/old.py",

@@ -69,6 +69,10 @@ pub(crate) fn normalize(path: &Path) -> PathBuf {
 /// The path of `target` relative to the directory `base`, `/`-separated, with `..` where needed.
 /// Both are normalized first; when they share no root (Windows drives) `target` is returned.
 pub(crate) fn relative_path(base: &Path, target: &Path) -> String {
+    // Most files of an install lie inside the base, and both paths are normalized already.
+    if let Some(inside) = relative_inside(base, target) {
+        return inside;
+    }
     let base = normalize(base);
     let target = normalize(target);
     let base_parts: Vec<Component> = base.components().collect();
@@ -88,6 +92,29 @@ pub(crate) fn relative_path(base: &Path, target: &Path) -> String {
             .map(|part| part.as_os_str().to_string_lossy().into_owned()),
     );
     parts.join("/")
+}
+
+/// [`relative_path`] for the common case, by comparing bytes: `target` inside `base`, both
+/// absolute, without `.`, `..` or empty parts, `target`'s relative part valid UTF-8.
+#[cfg(unix)]
+fn relative_inside(base: &Path, target: &Path) -> Option<String> {
+    use std::os::unix::ffi::OsStrExt;
+    let plain = |path: &[u8]| {
+        path.split(|&byte| byte == b'/')
+            .all(|part| !part.is_empty() && part != b"." && part != b"..")
+    };
+    let base = base.as_os_str().as_bytes().strip_prefix(b"/")?;
+    let target = target.as_os_str().as_bytes().strip_prefix(b"/")?;
+    let rest = target.strip_prefix(base)?.strip_prefix(b"/")?;
+    if !plain(base) || !plain(rest) || rest.contains(&b'\\') {
+        return None;
+    }
+    std::str::from_utf8(rest).ok().map(str::to_string)
+}
+
+#[cfg(not(unix))]
+fn relative_inside(_base: &Path, _target: &Path) -> Option<String> {
+    None
 }
 
 /// Whether `path` is `directory` or inside it (lexically, both normalized by the caller).
@@ -136,6 +163,20 @@ mod tests {
         assert_eq!(
             relative_path(site, &site.join("pkg/__init__.py")),
             "pkg/__init__.py"
+        );
+        // Not plain: resolved lexically, as the slow path does.
+        assert_eq!(relative_path(site, &site.join("pkg/../x.py")), "x.py");
+        assert_eq!(relative_path(site, &site.join("./pkg//y.py")), "pkg/y.py");
+        assert_eq!(
+            relative_path(
+                Path::new("/venv/lib/../lib/site"),
+                Path::new("/venv/lib/site/z")
+            ),
+            "z"
+        );
+        assert_eq!(
+            relative_path(site, Path::new("/venv/lib/python3.12/site-packagesx/a")),
+            "../site-packagesx/a"
         );
         assert_eq!(
             normalize(&site.join("../../../bin/tool")),

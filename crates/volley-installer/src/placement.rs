@@ -12,10 +12,11 @@
 //! entry-point launchers, `INSTALLER`, `REQUESTED`, `direct_url.json`, and `RECORD` (written by
 //! the installer once bytecode is known). Everything else is linked (see `link`).
 
-use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use rustc_hash::FxHashMap;
 use volley_packaging::{PackageName, Version};
 
 use crate::InstallError;
@@ -96,7 +97,7 @@ pub(crate) fn place(
         layout.platlib.clone()
     };
     let python = layout.python_executable.as_os_str().as_encoded_bytes();
-    let mut files: BTreeMap<PathBuf, Source> = BTreeMap::new();
+    let mut files = Files::default();
     for file in &wheel.files {
         let Some(destination) = destination(wheel, layout, &lib_dir, &file.path)? else {
             continue;
@@ -116,7 +117,7 @@ pub(crate) fn place(
                 };
             }
         }
-        if files.insert(destination.clone(), source).is_some() {
+        if files.insert(destination.clone(), source) {
             tracing::debug!(
                 "wheel {file_name}: two files install to {}, the later one wins",
                 destination.display()
@@ -158,14 +159,53 @@ pub(crate) fn place(
         unpacked_root: wheel.root().to_path_buf(),
         lib_dir,
         dist_info,
-        files: files
-            .into_iter()
-            .map(|(destination, source)| PlacedFile {
-                destination,
-                source,
-            })
-            .collect(),
+        files: files.into_placed(),
     })
+}
+
+/// The files of a placement by destination, in the order they were first inserted; a later
+/// insert at the same destination replaces the earlier file.
+#[derive(Debug, Default)]
+struct Files {
+    placed: Vec<Option<PlacedFile>>,
+    /// Keyed by the raw path: destinations are normalized, so equal paths are equal bytes (and
+    /// hashing bytes is cheaper than hashing a `Path`'s components).
+    index: FxHashMap<OsString, usize>,
+}
+
+impl Files {
+    /// Returns whether a file was already going to `destination`.
+    fn insert(&mut self, destination: PathBuf, source: Source) -> bool {
+        match self.index.get(destination.as_os_str()) {
+            Some(&index) => {
+                let replaced = self.placed[index].is_some();
+                self.placed[index] = Some(PlacedFile {
+                    destination,
+                    source,
+                });
+                replaced
+            }
+            None => {
+                self.index
+                    .insert(destination.clone().into_os_string(), self.placed.len());
+                self.placed.push(Some(PlacedFile {
+                    destination,
+                    source,
+                }));
+                false
+            }
+        }
+    }
+
+    fn remove(&mut self, destination: &Path) {
+        if let Some(&index) = self.index.get(destination.as_os_str()) {
+            self.placed[index] = None;
+        }
+    }
+
+    fn into_placed(self) -> Vec<PlacedFile> {
+        self.placed.into_iter().flatten().collect()
+    }
 }
 
 /// Where a file of the unpacked tree goes; `None` for a wrapper script that a launcher replaces.

@@ -76,21 +76,46 @@ pub(crate) fn parse_record(content: &str) -> Result<Vec<RecordEntry>, RecordSynt
 fn parse_csv(content: &str) -> Result<Vec<(usize, Vec<String>)>, RecordSyntaxError> {
     let mut rows = Vec::new();
     let mut line = 1;
-    let mut row_line = 1;
+    let mut rest = content;
+    while !rest.is_empty() {
+        // The common case: a line without quotes or carriage returns is split on its commas.
+        let end = rest.find('\n').unwrap_or(rest.len());
+        let simple = &rest[..end];
+        if !simple.contains(['"', '\r']) {
+            rows.push((line, simple.split(',').map(str::to_string).collect()));
+            rest = rest.get(end + 1..).unwrap_or("");
+            line += 1;
+            continue;
+        }
+        let (row, lines, consumed) = parse_quoted_row(rest, line)?;
+        rows.push((line, row));
+        line += lines;
+        rest = &rest[consumed..];
+    }
+    Ok(rows)
+}
+
+/// Parses one CSV row at the start of `content` (which starts on line `line`), quotes allowed;
+/// returns its fields, the lines it spans and the bytes it takes (its line break included).
+fn parse_quoted_row(
+    content: &str,
+    line: usize,
+) -> Result<(Vec<String>, usize, usize), RecordSyntaxError> {
     let mut fields: Vec<String> = Vec::new();
     let mut field = String::new();
     let mut in_quotes = false;
-    let mut chars = content.chars().peekable();
-    while let Some(character) = chars.next() {
+    let mut lines = 1;
+    let mut chars = content.char_indices().peekable();
+    while let Some((offset, character)) = chars.next() {
         if in_quotes {
             match character {
-                '"' if chars.peek() == Some(&'"') => {
+                '"' if chars.peek().map(|&(_, next)| next) == Some('"') => {
                     chars.next();
                     field.push('"');
                 }
                 '"' => in_quotes = false,
                 '\n' => {
-                    line += 1;
+                    lines += 1;
                     field.push('\n');
                 }
                 character => field.push(character),
@@ -100,27 +125,22 @@ fn parse_csv(content: &str) -> Result<Vec<(usize, Vec<String>)>, RecordSyntaxErr
         match character {
             '"' if field.is_empty() => in_quotes = true,
             ',' => fields.push(std::mem::take(&mut field)),
-            '\r' if chars.peek() == Some(&'\n') => {}
+            '\r' if chars.peek().map(|&(_, next)| next) == Some('\n') => {}
             '\n' | '\r' => {
-                fields.push(std::mem::take(&mut field));
-                rows.push((row_line, std::mem::take(&mut fields)));
-                line += 1;
-                row_line = line;
+                fields.push(field);
+                return Ok((fields, lines, offset + 1));
             }
             character => field.push(character),
         }
     }
     if in_quotes {
         return Err(RecordSyntaxError {
-            line: row_line,
+            line,
             reason: "a quoted field is not closed".to_string(),
         });
     }
-    if !field.is_empty() || !fields.is_empty() {
-        fields.push(field);
-        rows.push((row_line, fields));
-    }
-    Ok(rows)
+    fields.push(field);
+    Ok((fields, lines, content.len()))
 }
 
 /// Writes RECORD rows (`path`, `sha256=...` or empty, size or empty) as CSV, sorted by path as

@@ -63,27 +63,34 @@ impl Staging {
 
 /// Runs `work` on every item on up to `threads` threads (a shared queue, so that slow items do
 /// not hold up the rest); stops handing out items at the first error, which it returns.
+///
+/// Items are handed out in runs of neighbours (up to 64, fewer for short lists), so that threads
+/// linking the files of one directory do not take turns on its lock.
 pub(crate) fn for_each_parallel<T: Sync, E: Send>(
     items: &[T],
     threads: usize,
     work: impl Fn(&T) -> Result<(), E> + Sync,
 ) -> Result<(), E> {
     let threads = threads.clamp(1, items.len().max(1));
+    let run_length = (items.len() / (threads * 8)).clamp(1, 64);
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
     let first_error = Mutex::new(None);
     let run = || {
         while !failed.load(Ordering::Relaxed) {
-            let Some(item) = items.get(next.fetch_add(1, Ordering::Relaxed)) else {
+            let start = next.fetch_add(run_length, Ordering::Relaxed);
+            let Some(run) = items.get(start..(start + run_length).min(items.len())) else {
                 break;
             };
-            if let Err(error) = work(item) {
-                failed.store(true, Ordering::Relaxed);
-                first_error
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .get_or_insert(error);
-                break;
+            for item in run {
+                if let Err(error) = work(item) {
+                    failed.store(true, Ordering::Relaxed);
+                    first_error
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .get_or_insert(error);
+                    return;
+                }
             }
         }
     };
@@ -104,6 +111,32 @@ pub(crate) fn for_each_parallel<T: Sync, E: Send>(
         Some(error) => Err(error),
         None => Ok(()),
     }
+}
+
+/// [`for_each_parallel`] that keeps each item's result, in the order of `items`.
+pub(crate) fn map_parallel<T: Sync, R: Send, E: Send>(
+    items: &[T],
+    threads: usize,
+    work: impl Fn(&T) -> Result<R, E> + Sync,
+) -> Result<Vec<R>, E> {
+    let results: Vec<Mutex<Option<R>>> = items.iter().map(|_| Mutex::new(None)).collect();
+    let indexed: Vec<usize> = (0..items.len()).collect();
+    for_each_parallel(&indexed, threads, |&index| {
+        let result = work(&items[index])?;
+        *results[index]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(result);
+        Ok(())
+    })?;
+    Ok(results
+        .into_iter()
+        .map(|result| {
+            result
+                .into_inner()
+                .unwrap_or_else(PoisonError::into_inner)
+                .expect("every item was mapped")
+        })
+        .collect())
 }
 
 /// Renames, or copies and removes when the rename crosses filesystems.
@@ -156,5 +189,20 @@ mod tests {
         });
         assert_eq!(error, Err("item 50".to_string()));
         assert_eq!(for_each_parallel(&[] as &[usize], 8, |_| Err(())), Ok(()));
+
+        let long: Vec<usize> = (0..1000).collect();
+        let doubled = map_parallel(&long, 3, |item| Ok::<usize, String>(item * 2)).unwrap();
+        assert_eq!(
+            doubled,
+            long.iter().map(|item| item * 2).collect::<Vec<_>>()
+        );
+        let error = map_parallel(&long, 2, |item| {
+            if *item == 999 {
+                Err(format!("item {item}"))
+            } else {
+                Ok(*item)
+            }
+        });
+        assert_eq!(error, Err("item 999".to_string()));
     }
 }

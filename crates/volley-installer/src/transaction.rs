@@ -2,31 +2,38 @@
 //!
 //! A [`Transaction`] owns `<data>/.volley-transaction/` (`<data>` is the layout's prefix, so the
 //! directory is hidden and outside every import path, and on the environment's filesystem):
-//! - `stage/`: everything new, written before the environment is touched;
+//! - `stage/`: the files the install writes (`RECORD`, launchers, bytecode...), written before
+//!   the environment is touched; the wheels' own files are not staged, they are linked from the
+//!   unpacked-wheel cache straight into place during the commit;
 //! - `backup/`: files the commit moves out of the way (replaced versions, files overwritten);
 //! - `journal`: the commit's operations, written (to a temporary name, then renamed) before the
 //!   first of them runs.
 //!
 //! The commit runs the journal: create directories (parents first), move old files into
-//! `backup/`, rename staged files into place (the renames of each phase in parallel). Then it
-//! deletes the journal: that is the commit point. A
-//! failure before it undoes what was done; a process killed before it leaves the journal, and
-//! [`recover`] (run under the environment lock before anything else) undoes it. Undoing needs no
-//! record of progress, because each operation's state can be seen on disk: a staged file that is
-//! gone was placed (remove the destination), a backup that exists was taken (move it back), a
-//! created directory is removed if it is empty. Undoing twice is harmless, so a crash during a
-//! recovery is recovered by the next one. Without a journal the directory is leftovers (a
-//! staging that never committed, or the clean-up after a commit) and is simply deleted.
+//! `backup/`, then link cached files and rename staged files into place (the operations of each
+//! phase in parallel). Then it deletes the journal: that is the commit point. A failure before it
+//! undoes what was done; a process killed before it leaves the journal, and [`recover`] (run
+//! under the environment lock before anything else) undoes it. Undoing needs no record of
+//! progress, because each operation's state can be seen on disk: a staged file that is gone was
+//! placed (remove the destination); a linked destination that exists is ours (remove it) unless
+//! it is a file the commit had to back up first and that backup was not taken yet (then it is
+//! still the old file); a backup that exists was taken (move it back); a created directory is
+//! removed if it is empty. Nothing else can be at a destination: the plan backs up every
+//! existing file it replaces, and the environment lock keeps other volley processes out. Undoing
+//! twice is harmless, so a crash during a recovery is recovered by the next one. Without a
+//! journal the directory is leftovers (a staging that never committed, or the clean-up after a
+//! commit) and is simply deleted.
 //!
 //! Renames are atomic on one filesystem. A scheme directory on another filesystem than `<data>`
 //! falls back to copy-and-delete, which is not atomic if the process dies in the middle. Nothing
 //! is `fsync`ed: this protects against a killed process, not against a power loss (as pip and uv).
 
+use std::collections::HashMap;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use crate::link::{LinkMode, link_with};
 use crate::staging::{for_each_parallel, move_file};
 
 /// The transaction directory's name, under the layout's `data` directory.
@@ -35,8 +42,8 @@ const JOURNAL: &str = "journal";
 const JOURNAL_HEADER: &[u8] = b"volley-journal 1\0";
 const JOURNAL_END: &[u8] = b"end\0";
 
-/// Called after each rename of a commit with `(renames done, renames in the commit)`; an error
-/// fails the commit there, as if the rename had failed.
+/// Called after each rename or link of a commit with `(steps done, steps in the commit)`; an
+/// error fails the commit there, as if the step had failed.
 pub(crate) type CommitHook = dyn Fn(usize, usize) -> io::Result<()> + Send + Sync;
 
 /// One step of a commit.
@@ -48,6 +55,22 @@ pub(crate) enum Operation {
     Backup { from: PathBuf, to: PathBuf },
     /// Move a staged file into place.
     Place { from: PathBuf, to: PathBuf },
+    /// Make `to` from the cached file `from` with the commit's link mode.
+    Link { from: PathBuf, to: PathBuf },
+}
+
+/// Why a commit failed (it was rolled back).
+#[derive(Debug)]
+pub(crate) enum CommitError {
+    Io(io::Error),
+    /// The cached file that a link needed is gone.
+    MissingSource(PathBuf),
+}
+
+impl From<io::Error> for CommitError {
+    fn from(error: io::Error) -> Self {
+        Self::Io(error)
+    }
 }
 
 /// A transaction directory in use; removed when dropped (after undoing an unfinished commit).
@@ -97,17 +120,18 @@ impl Transaction {
     }
 
     /// Runs `operations` (after writing them to the journal): the directories in order, then
-    /// the backups, then the placements, each of these two phases on `threads` threads. On
-    /// failure they are undone (by the drop, which rolls back whatever the journal says) and the
-    /// error is returned. The transaction directory is removed either way.
+    /// the backups, then the links (with `link_mode`) and placements, each of these two phases on
+    /// `threads` threads. On failure they are undone (by the drop, which rolls back whatever the
+    /// journal says) and the error is returned. The transaction directory is removed either way.
     ///
-    /// Within a phase the order does not matter: a path is backed up or placed at most once.
+    /// Within a phase the order does not matter: a path is backed up or made at most once.
     pub(crate) fn commit(
         self,
         operations: &[Operation],
+        link_mode: LinkMode,
         threads: usize,
         hook: Option<&CommitHook>,
-    ) -> io::Result<()> {
+    ) -> Result<(), CommitError> {
         let journal = self.dir.join(JOURNAL);
         write_journal(&journal, operations)?;
         let mut backups = Vec::new();
@@ -118,21 +142,38 @@ impl Transaction {
                     Err(error) if error.kind() == io::ErrorKind::AlreadyExists && dir.is_dir() => {}
                     result => result?,
                 },
-                Operation::Backup { from, to } => backups.push((from, to)),
-                Operation::Place { from, to } => places.push((from, to)),
+                Operation::Backup { .. } => backups.push(operation),
+                Operation::Place { .. } | Operation::Link { .. } => places.push(operation),
             }
         }
-        let renames = backups.len() + places.len();
+        let steps = backups.len() + places.len();
         let done = AtomicUsize::new(0);
-        let rename = |(from, to): &(&PathBuf, &PathBuf)| {
-            move_file(from, to)?;
+        let step = |operation: &&Operation| {
+            match operation {
+                Operation::Backup { from, to } | Operation::Place { from, to } => {
+                    move_file(from, to)?;
+                }
+                Operation::Link { from, to } => {
+                    link_with(link_mode, from, to).map_err(|error| {
+                        if error.kind() == io::ErrorKind::NotFound
+                            && fs_err::symlink_metadata(from).is_err()
+                        {
+                            CommitError::MissingSource(from.clone())
+                        } else {
+                            CommitError::Io(error)
+                        }
+                    })?;
+                }
+                Operation::CreateDir(_) => {}
+            }
             let done = done.fetch_add(1, Ordering::AcqRel) + 1;
-            hook.map_or(Ok(()), |hook| hook(done, renames))
+            hook.map_or(Ok(()), |hook| hook(done, steps))?;
+            Ok::<(), CommitError>(())
         };
         for phase in [&backups, &places] {
-            if let Err(error) = for_each_parallel(phase, threads, rename) {
+            if let Err(error) = for_each_parallel(phase, threads, step) {
                 tracing::debug!(
-                    "commit failed after {} of {renames} renames: {error}",
+                    "commit failed after {} of {steps} steps: {error:?}",
                     done.load(Ordering::Acquire)
                 );
                 return Err(error);
@@ -140,7 +181,7 @@ impl Transaction {
         }
         // The commit point.
         fs_err::remove_file(&journal)?;
-        tracing::debug!("committed {renames} renames");
+        tracing::debug!("committed {steps} steps");
         Ok(())
     }
 }
@@ -192,10 +233,26 @@ fn recover_dir(dir: &Path) -> Result<bool, crate::InstallError> {
 /// the first error is returned.
 fn undo(operations: &[Operation]) -> io::Result<()> {
     let exists = |path: &Path| fs_err::symlink_metadata(path).is_ok();
+    // A linked destination that was backed up first holds the old file until the backup is taken.
+    let backups: HashMap<&Path, &Path> = operations
+        .iter()
+        .filter_map(|operation| match operation {
+            Operation::Backup { from, to } => Some((from.as_path(), to.as_path())),
+            _ => None,
+        })
+        .collect();
     let mut first_error = None;
     for operation in operations.iter().rev() {
         let result = match operation {
             Operation::Place { from, to } if !exists(from) && exists(to) => fs_err::remove_file(to),
+            Operation::Link { to, .. }
+                if exists(to)
+                    && backups
+                        .get(to.as_path())
+                        .is_none_or(|backup| exists(backup)) =>
+            {
+                fs_err::remove_file(to)
+            }
             Operation::Backup { from, to } if exists(to) => move_file(to, from),
             Operation::CreateDir(dir) => {
                 if let Err(error) = fs_err::remove_dir(dir) {
@@ -222,6 +279,7 @@ fn write_journal(path: &Path, operations: &[Operation]) -> io::Result<()> {
             Operation::CreateDir(dir) => (b"D", dir, Path::new("")),
             Operation::Backup { from, to } => (b"B", from, to),
             Operation::Place { from, to } => (b"P", from, to),
+            Operation::Link { from, to } => (b"L", from, to),
         };
         content.extend_from_slice(kind);
         content.push(0);
@@ -262,6 +320,10 @@ fn read_journal(content: &[u8]) -> Result<Vec<Operation>, String> {
                     to: second,
                 }),
                 b"P" => Ok(Operation::Place {
+                    from: first,
+                    to: second,
+                }),
+                b"L" => Ok(Operation::Link {
                     from: first,
                     to: second,
                 }),
@@ -306,12 +368,17 @@ mod tests {
         fs_err::write(path, content).unwrap();
     }
 
-    /// An environment with `old.txt`, and a transaction that replaces it, adds `new/dir/file`
-    /// and removes `gone.txt`.
+    /// An environment with `old.txt`, `linked.txt` and `gone.txt`, and a transaction that
+    /// replaces the first with a staged file and the second with a cached one, adds
+    /// `new/dir/file` (staged) and `new/dir/link` (cached), and removes `gone.txt`.
     fn setup(root: &Path) -> (Transaction, Vec<Operation>) {
         let env = root.join("env");
         write(&env.join("old.txt"), "old");
+        write(&env.join("linked.txt"), "old linked");
         write(&env.join("gone.txt"), "gone");
+        let cache = root.join("cache");
+        write(&cache.join("a"), "cached a");
+        write(&cache.join("b"), "cached b");
         let mut transaction = Transaction::begin(root).unwrap();
         let stage = transaction.stage_dir();
         write(&stage.join("1"), "replacement");
@@ -324,6 +391,10 @@ mod tests {
                 to: transaction.backup_path(),
             },
             Operation::Backup {
+                from: env.join("linked.txt"),
+                to: transaction.backup_path(),
+            },
+            Operation::Backup {
                 from: env.join("gone.txt"),
                 to: transaction.backup_path(),
             },
@@ -331,12 +402,31 @@ mod tests {
                 from: stage.join("1"),
                 to: env.join("old.txt"),
             },
+            Operation::Link {
+                from: cache.join("a"),
+                to: env.join("linked.txt"),
+            },
             Operation::Place {
                 from: stage.join("2"),
                 to: env.join("new/dir/file"),
             },
+            Operation::Link {
+                from: cache.join("b"),
+                to: env.join("new/dir/link"),
+            },
         ];
         (transaction, operations)
+    }
+
+    /// Runs one operation as the commit would.
+    fn run(operation: &Operation) {
+        match operation {
+            Operation::CreateDir(dir) => fs_err::create_dir(dir).unwrap(),
+            Operation::Backup { from, to } | Operation::Place { from, to } => {
+                fs_err::rename(from, to).unwrap();
+            }
+            Operation::Link { from, to } => fs_err::hard_link(from, to).unwrap(),
+        }
     }
 
     #[test]
@@ -353,39 +443,45 @@ mod tests {
 
     #[test]
     fn commits_and_cleans_up() {
-        let root = tempfile::tempdir().unwrap();
-        let (transaction, operations) = setup(root.path());
-        transaction.commit(&operations, 2, None).unwrap();
-        let env = root.path().join("env");
-        assert_eq!(
-            fs_err::read_to_string(env.join("old.txt")).unwrap(),
-            "replacement"
-        );
-        assert_eq!(
-            fs_err::read_to_string(env.join("new/dir/file")).unwrap(),
-            "new file"
-        );
-        assert!(!env.join("gone.txt").exists());
-        assert!(!root.path().join(TRANSACTION_DIR).exists());
+        for link_mode in [LinkMode::Hardlink, LinkMode::Copy] {
+            let root = tempfile::tempdir().unwrap();
+            let (transaction, operations) = setup(root.path());
+            transaction.commit(&operations, link_mode, 2, None).unwrap();
+            let env = root.path().join("env");
+            let read = |path: &str| fs_err::read_to_string(env.join(path)).unwrap();
+            assert_eq!(read("old.txt"), "replacement");
+            assert_eq!(read("linked.txt"), "cached a");
+            assert_eq!(read("new/dir/file"), "new file");
+            assert_eq!(read("new/dir/link"), "cached b");
+            assert!(!env.join("gone.txt").exists());
+            assert!(!root.path().join(TRANSACTION_DIR).exists());
+            // The cache keeps its files.
+            assert!(root.path().join("cache/a").exists());
+        }
     }
 
     #[test]
     fn a_failure_at_any_step_rolls_back() {
-        for fail_at in 1..=4 {
+        for fail_at in 1..=7 {
             let root = tempfile::tempdir().unwrap();
             let (transaction, operations) = setup(root.path());
             let env = root.path().join("env");
             let before = volley_test_support::snapshot_tree(&env);
             let hook = move |done: usize, total: usize| {
-                assert_eq!(total, 4);
+                assert_eq!(total, 7);
                 if done == fail_at {
                     Err(io::Error::other("injected"))
                 } else {
                     Ok(())
                 }
             };
-            let error = transaction.commit(&operations, 2, Some(&hook)).unwrap_err();
-            assert_eq!(error.to_string(), "injected");
+            let error = transaction
+                .commit(&operations, LinkMode::Hardlink, 2, Some(&hook))
+                .unwrap_err();
+            assert!(
+                matches!(&error, CommitError::Io(error) if error.to_string() == "injected"),
+                "{error:?}"
+            );
             assert_eq!(volley_test_support::snapshot_tree(&env), before);
             assert!(!env.join("new").exists(), "created directories are removed");
             assert!(!root.path().join(TRANSACTION_DIR).exists());
@@ -393,29 +489,61 @@ mod tests {
     }
 
     #[test]
-    fn recovers_from_an_interrupted_commit_twice_over() {
+    fn a_missing_cached_file_fails_the_commit_and_rolls_back() {
         let root = tempfile::tempdir().unwrap();
         let (transaction, operations) = setup(root.path());
         let env = root.path().join("env");
         let before = volley_test_support::snapshot_tree(&env);
-        // As if the process died after three renames: the journal is there, nothing undone.
-        let journal = transaction.dir.join(JOURNAL);
-        write_journal(&journal, &operations).unwrap();
-        for operation in &operations[..5] {
-            match operation {
-                Operation::CreateDir(dir) => fs_err::create_dir(dir).unwrap(),
-                Operation::Backup { from, to } | Operation::Place { from, to } => {
-                    fs_err::rename(from, to).unwrap();
-                }
-            }
+        fs_err::remove_file(root.path().join("cache/b")).unwrap();
+        let error = transaction
+            .commit(&operations, LinkMode::Hardlink, 1, None)
+            .unwrap_err();
+        assert!(
+            matches!(&error, CommitError::MissingSource(path) if path.ends_with("cache/b")),
+            "{error:?}"
+        );
+        assert_eq!(volley_test_support::snapshot_tree(&env), before);
+    }
+
+    #[test]
+    fn recovers_from_a_commit_killed_after_any_step() {
+        for steps_done in 0..=9 {
+            let root = tempfile::tempdir().unwrap();
+            let (transaction, operations) = setup(root.path());
+            let env = root.path().join("env");
+            let before = volley_test_support::snapshot_tree(&env);
+            // As if the process died after `steps_done` steps: the journal is there, nothing
+            // undone. Backups come before links, so a linked destination that must be backed
+            // up first still holds the old file while its backup is not taken.
+            write_journal(&transaction.dir.join(JOURNAL), &operations).unwrap();
+            operations[..steps_done].iter().for_each(run);
+            std::mem::forget(transaction);
+            assert!(recover(root.path()).unwrap(), "after {steps_done} steps");
+            assert_eq!(
+                volley_test_support::snapshot_tree(&env),
+                before,
+                "after {steps_done} steps"
+            );
+            assert!(!root.path().join(TRANSACTION_DIR).exists());
+            assert!(!recover(root.path()).unwrap());
         }
+    }
+
+    #[test]
+    fn recovers_from_an_interrupted_recovery() {
+        let root = tempfile::tempdir().unwrap();
+        let (transaction, operations) = setup(root.path());
+        let env = root.path().join("env");
+        let before = volley_test_support::snapshot_tree(&env);
+        write_journal(&transaction.dir.join(JOURNAL), &operations).unwrap();
+        operations.iter().for_each(run);
         std::mem::forget(transaction);
         // A recovery that itself stopped half-way: undo a little by hand first.
+        fs_err::remove_file(env.join("new/dir/link")).unwrap();
         fs_err::remove_file(env.join("old.txt")).unwrap();
         assert!(recover(root.path()).unwrap());
         assert_eq!(volley_test_support::snapshot_tree(&env), before);
         assert!(!root.path().join(TRANSACTION_DIR).exists());
-        assert!(!recover(root.path()).unwrap());
     }
 
     #[test]
