@@ -27,15 +27,15 @@ use reqwest::header::{ACCEPT, HeaderMap, HeaderValue};
 use crate::blocking::run_blocking;
 use crate::collection::{Collection, RangeData, SharedResult, url_key};
 use crate::credentials::{redact, redacted_url, without_credentials};
-use crate::download::{cached, cached_checked, check_hash, sha256_file};
+use crate::download::{ProgressEnd, cached, cached_checked, check_hash, sha256_file};
 use crate::find_links::{FlatIndex, is_distribution_url, list_local};
 use crate::http::{Http, Live, RangeSpec};
 use crate::metadata::TAIL_SIZE;
 use crate::page::{Link, PageFormat, filename_of, html_links};
 use crate::page_cache::{self, Freshness, PageRequest, StoredPage};
 use crate::{
-    ClientError, ClientOptions, DownloadedFile, FetchKind, FindLinks, IndexFile, IndexStrategy,
-    ProjectPage, Refresh, Reporter,
+    ClientError, ClientOptions, DownloadProgress, DownloadedFile, FetchKind, FindLinks, IndexFile,
+    IndexStrategy, ProjectPage, Refresh, Reporter,
 };
 
 /// The network client: index pages, metadata and files, each fetched once per run, at most
@@ -180,6 +180,21 @@ impl RegistryClient {
         if cached(&self.inner().cache, file).is_none() {
             drop(self.inner().download(file, None));
         }
+    }
+
+    /// Start downloading `file` (as [`Self::start_download`]) and return the download's
+    /// progress, through which its bytes can be read while they arrive
+    /// ([`DownloadProgress::follow`]); [`Self::download`] picks up the result. `None` when there
+    /// is nothing to follow: the file is in the cache, or its download has ended already.
+    pub fn download_progress(&self, file: &IndexFile) -> Option<Arc<DownloadProgress>> {
+        if cached(&self.inner().cache, file).is_some() {
+            return None;
+        }
+        drop(self.inner().download(file, None));
+        self.inner()
+            .collection
+            .download_progress(&url_key(&file.url))
+            .filter(|progress| !progress.has_ended())
     }
 
     /// Abort the download of `file` if it is still running; its temporary file is deleted and
@@ -518,12 +533,21 @@ impl Inner {
         file: &IndexFile,
         first: Option<Live>,
     ) -> SharedResult<DownloadedFile> {
-        let inner = Arc::clone(self);
-        let task_file = file.clone();
+        let key = url_key(&file.url);
         self.collection
             .downloads
-            .get_or_spawn(url_key(&file.url), &file.url, move || async move {
-                inner.fetch_file(&task_file, first).await
+            .get_or_spawn(key.clone(), &file.url, || {
+                let progress = Arc::new(DownloadProgress::new());
+                self.collection
+                    .set_download_progress(key, Arc::clone(&progress));
+                let inner = Arc::clone(self);
+                let task_file = file.clone();
+                async move {
+                    let end = ProgressEnd(Arc::clone(&progress));
+                    let result = inner.fetch_file(&task_file, first, &progress).await;
+                    end.finish(&result);
+                    result
+                }
             })
     }
 
@@ -531,6 +555,7 @@ impl Inner {
         &self,
         file: &IndexFile,
         mut first: Option<Live>,
+        progress: &DownloadProgress,
     ) -> Result<DownloadedFile, ClientError> {
         // Another process may have stored it meanwhile; a copy without a matching sidecar is
         // hashed here, off the caller's path.
@@ -568,8 +593,13 @@ impl Inner {
                             .await?
                     }
                 };
-                live.into_cache(&self.cache, &file.filename, file.sha256())
-                    .await
+                live.into_cache_with_progress(
+                    &self.cache,
+                    &file.filename,
+                    file.sha256(),
+                    Some(progress),
+                )
+                .await
             }
             .await;
             match result {

@@ -30,7 +30,7 @@ use volley_packaging::{CoreMetadata, PackageName};
 
 use crate::find_links::FlatIndex;
 use crate::http::RangeSpec;
-use crate::{ClientError, DownloadedFile, ProjectPage};
+use crate::{ClientError, DownloadProgress, DownloadedFile, ProjectPage};
 
 /// The result of a fetch, as every waiter sees it.
 pub(crate) type SharedResult<V> = Shared<BoxFuture<'static, Result<V, ClientError>>>;
@@ -44,6 +44,9 @@ pub(crate) struct Collection {
     pub(crate) metadata: InFlight<Url, Arc<CoreMetadata>>,
     pub(crate) ranges: InFlight<(Url, RangeSpec), RangeData>,
     pub(crate) downloads: InFlight<Url, DownloadedFile>,
+    /// The progress of each download task, by the same key (the latest task's, after a
+    /// cancellation and a new start).
+    pub(crate) download_progress: Mutex<HashMap<Url, Arc<DownloadProgress>>>,
 }
 
 impl Collection {
@@ -55,7 +58,25 @@ impl Collection {
             metadata: InFlight::default(),
             ranges: InFlight::default(),
             downloads: InFlight::default(),
+            download_progress: Mutex::default(),
         }
+    }
+
+    /// Record the progress of a download task just spawned for `key`.
+    pub(crate) fn set_download_progress(&self, key: Url, progress: Arc<DownloadProgress>) {
+        self.download_progress
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(key, progress);
+    }
+
+    /// The progress of the download task for `key`, if one was started.
+    pub(crate) fn download_progress(&self, key: &Url) -> Option<Arc<DownloadProgress>> {
+        self.download_progress
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(key)
+            .cloned()
     }
 
     /// Abort every task still running.

@@ -4,6 +4,13 @@
 //! A failure or a cancellation drops the temporary file, which deletes it: nothing half-written
 //! is ever visible under its final name.
 //!
+//! While a file downloads, its [`DownloadProgress`] lets others read it as it grows (the binary
+//! unpacks wheels that way): each attempt (the first request, then each retry) writes a new
+//! temporary file from byte 0, and the progress publishes that file, open for reading, with the
+//! number of its bytes that are in the file (written and flushed, not sitting in a buffer). A
+//! [`DownloadReader`] reads the file through its own handle, so the rename into place does not
+//! disturb it, and it ends only once the whole file is in and its hash matched.
+//!
 //! Trap: a file in the cache may have been damaged since it was stored (truncated by a full
 //! disk, edited by hand, half-written before a power loss: there is no fsync). Hashing every
 //! cached file on every use would cost a sha256 pass over every wheel of every install, so a
@@ -12,8 +19,9 @@
 //! still match, and its size matches the index's when the index gives one; otherwise it is
 //! hashed again, and a file with the wrong hash is removed and fetched again, never used.
 
-use std::io::Read;
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::UNIX_EPOCH;
 
 use bytes::Bytes;
@@ -225,13 +233,29 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
+/// How many bytes of a download are written to its file at a time (and published to its
+/// [`DownloadProgress`]).
+const WRITE_SIZE: usize = 128 * 1024;
+
 impl Live {
     /// Stream the body into the cache, checking it against `expected` (a sha256).
     pub(crate) async fn into_cache(
+        self,
+        cache: &Cache,
+        filename: &str,
+        expected: Option<&str>,
+    ) -> Result<DownloadedFile, Failure> {
+        self.into_cache_with_progress(cache, filename, expected, None)
+            .await
+    }
+
+    /// [`Self::into_cache`], publishing the file as it grows to `progress` (as a new attempt).
+    pub(crate) async fn into_cache_with_progress(
         mut self,
         cache: &Cache,
         filename: &str,
         expected: Option<&str>,
+        progress: Option<&DownloadProgress>,
     ) -> Result<DownloadedFile, Failure> {
         let url = self.url().clone();
         let directory = cache.bucket(CacheBucket::Wheels);
@@ -239,12 +263,19 @@ impl Live {
             Ok(temp) => temp,
             Err(error) => return Err(self.fail(ClientError::cache(&url, error).into())),
         };
-        let file = match temp.reopen() {
+        let opened = temp.reopen().and_then(|writer| {
+            if let Some(progress) = progress {
+                let reader = temp.reopen()?;
+                progress.begin(fs_err::File::from_parts(reader, temp.path()));
+            }
+            Ok(writer)
+        });
+        let mut file = match opened {
             Ok(file) => tokio::fs::File::from_std(file),
             Err(error) => return Err(self.fail(ClientError::io(&url, error).into())),
         };
-        let mut writer = tokio::io::BufWriter::with_capacity(256 * 1024, file);
         let mut hasher = Sha256::new();
+        let mut pending = Vec::with_capacity(WRITE_SIZE);
         loop {
             let chunk = match self.chunk().await {
                 Ok(Some(chunk)) => chunk,
@@ -252,14 +283,17 @@ impl Live {
                 Err(failure) => return Err(self.fail(failure)),
             };
             hasher.update(&chunk);
-            if let Err(error) = writer.write_all(&chunk).await {
+            pending.extend_from_slice(&chunk);
+            if pending.len() >= WRITE_SIZE
+                && let Err(error) = write_out(&mut file, &mut pending, progress).await
+            {
                 return Err(self.fail(ClientError::io(&url, error).into()));
             }
         }
-        if let Err(error) = writer.flush().await {
+        if let Err(error) = write_out(&mut file, &mut pending, progress).await {
             return Err(self.fail(ClientError::io(&url, error).into()));
         }
-        drop(writer);
+        drop(file);
         let actual = hex::encode(hasher.finalize());
         if let Err(error) = check_hash(&url, expected, &actual) {
             return Err(self.fail(error.into()));
@@ -286,8 +320,27 @@ impl Live {
     }
 }
 
+/// Write `pending` to `file` and wait until it is in the file, then tell `progress`.
+async fn write_out(
+    file: &mut tokio::fs::File,
+    pending: &mut Vec<u8>,
+    progress: Option<&DownloadProgress>,
+) -> io::Result<()> {
+    if pending.is_empty() {
+        return Ok(());
+    }
+    file.write_all(pending).await?;
+    // A tokio file writes in the background: `flush` waits until the bytes are in the file.
+    file.flush().await?;
+    if let Some(progress) = progress {
+        progress.wrote(pending.len() as u64);
+    }
+    pending.clear();
+    Ok(())
+}
+
 /// Hash a local file, reading it in pieces. Blocks: run it in `spawn_blocking`.
-pub(crate) fn sha256_file(path: &Path) -> std::io::Result<String> {
+pub(crate) fn sha256_file(path: &Path) -> io::Result<String> {
     let mut file = fs_err::File::open(path)?;
     let mut hasher = Sha256::new();
     let mut buffer = vec![0; 256 * 1024];
@@ -322,4 +375,224 @@ pub(crate) async fn store_bytes(
         path,
         sha256: actual,
     })
+}
+
+/// How far the download of one file has got, for reading its bytes while they arrive (see the
+/// module documentation): [`crate::RegistryClient::download_progress`] gives it,
+/// [`Self::follow`] reads the file.
+#[derive(Debug, Default)]
+pub struct DownloadProgress {
+    state: Mutex<ProgressState>,
+    /// Wakes blocking readers at every change of `state`.
+    changed: Condvar,
+    /// Wakes [`Self::started`] when the first attempt begins or the download ends.
+    started: tokio::sync::Notify,
+}
+
+#[derive(Debug, Default)]
+struct ProgressState {
+    /// 1 for the first request, 2 for the first retry, ...; 0 before the first.
+    attempt: u64,
+    /// The current attempt's temporary file, open for reading; `None` once the download ended.
+    file: Option<Arc<fs_err::File>>,
+    /// Bytes of the current attempt that are in the file.
+    written: u64,
+    /// How the download ended: `Ok` once the file is complete, its hash matched and it is in
+    /// the cache; `Err` with the reason when it failed or was cancelled.
+    end: Option<Result<(), String>>,
+}
+
+impl DownloadProgress {
+    pub(crate) fn new() -> Self {
+        Self::default()
+    }
+
+    /// Waits until the first attempt began: `true` while the download goes on, `false` if it
+    /// ended already (then there is nothing to follow).
+    pub async fn started(&self) -> bool {
+        loop {
+            let notified = self.started.notified();
+            let mut notified = std::pin::pin!(notified);
+            notified.as_mut().enable();
+            {
+                let state = self.lock();
+                if state.end.is_some() {
+                    return false;
+                }
+                if state.attempt > 0 {
+                    return true;
+                }
+            }
+            notified.await;
+        }
+    }
+
+    /// A reader of the current attempt's file from its first byte (see [`DownloadReader`]).
+    pub fn reader(self: &Arc<Self>) -> DownloadReader {
+        let state = self.lock();
+        DownloadReader {
+            progress: Arc::clone(self),
+            attempt: state.attempt,
+            file: state.file.clone(),
+            offset: 0,
+            restarted: false,
+        }
+    }
+
+    /// Runs `consume` with a reader of the file, and again, with a reader of the new attempt's
+    /// file, each time the download started over after `consume` had read some bytes (its
+    /// reader then failed). Returns what the last run of `consume` returned. Blocking: call it
+    /// from a blocking thread.
+    pub fn follow<T>(self: &Arc<Self>, mut consume: impl FnMut(&mut DownloadReader) -> T) -> T {
+        loop {
+            let mut reader = self.reader();
+            let result = consume(&mut reader);
+            if !reader.restarted {
+                return result;
+            }
+            tracing::debug!("the download started over: following it again from its first byte");
+        }
+    }
+
+    /// A new attempt writes to a new file, which `file` reads.
+    pub(crate) fn begin(&self, file: fs_err::File) {
+        let mut state = self.lock();
+        if state.end.is_some() {
+            return;
+        }
+        state.attempt += 1;
+        state.file = Some(Arc::new(file));
+        state.written = 0;
+        self.changed.notify_all();
+        self.started.notify_waiters();
+    }
+
+    /// `bytes` more bytes of the current attempt are in its file.
+    pub(crate) fn wrote(&self, bytes: u64) {
+        self.lock().written += bytes;
+        self.changed.notify_all();
+    }
+
+    /// The download ended (only the first call counts).
+    pub(crate) fn end(&self, outcome: Result<(), String>) {
+        let mut state = self.lock();
+        if state.end.is_none() {
+            state.end = Some(outcome);
+            state.file = None;
+        }
+        self.changed.notify_all();
+        self.started.notify_waiters();
+    }
+
+    pub(crate) fn has_ended(&self) -> bool {
+        self.lock().end.is_some()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, ProgressState> {
+        // Every change is a few assignments: a panic cannot leave the state half-changed.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Ends a download's progress when the download's task ends, successfully or not, and also
+/// when the task is dropped (cancelled), so that no reader waits for bytes that never come.
+pub(crate) struct ProgressEnd(pub(crate) Arc<DownloadProgress>);
+
+impl ProgressEnd {
+    pub(crate) fn finish<T>(self, result: &Result<T, ClientError>) {
+        self.0
+            .end(result.as_ref().map(drop).map_err(ToString::to_string));
+    }
+}
+
+impl Drop for ProgressEnd {
+    fn drop(&mut self) {
+        self.0.end(Err("the download was cancelled".to_string()));
+    }
+}
+
+/// Reads a download's file from its first byte while it is written (see [`DownloadProgress`]).
+/// `read` blocks until more bytes are in the file; it returns 0 only at the end of a download
+/// that completed (its hash matched), and fails when the download failed or was cancelled, or
+/// started over (a retry) after this reader had read bytes of the attempt that broke off.
+#[derive(Debug)]
+pub struct DownloadReader {
+    progress: Arc<DownloadProgress>,
+    /// The attempt whose file is read.
+    attempt: u64,
+    file: Option<Arc<fs_err::File>>,
+    offset: u64,
+    restarted: bool,
+}
+
+impl Read for DownloadReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        let (file, available) = {
+            let mut state = self.progress.lock();
+            loop {
+                if state.attempt != self.attempt {
+                    if self.offset > 0 {
+                        self.restarted = true;
+                        return Err(io::Error::other("the download started over"));
+                    }
+                    // Nothing read yet: read the new attempt from its start.
+                    self.attempt = state.attempt;
+                    self.file.clone_from(&state.file);
+                }
+                if let Some(file) = &self.file
+                    && state.written > self.offset
+                {
+                    break (Arc::clone(file), state.written - self.offset);
+                }
+                match &state.end {
+                    Some(Ok(())) if self.file.is_some() => return Ok(0),
+                    Some(Ok(())) => {
+                        return Err(io::Error::other(
+                            "the download ended before it could be followed",
+                        ));
+                    }
+                    Some(Err(reason)) => {
+                        return Err(io::Error::other(format!("the download failed: {reason}")));
+                    }
+                    None => {
+                        state = self
+                            .progress
+                            .changed
+                            .wait(state)
+                            .unwrap_or_else(PoisonError::into_inner);
+                    }
+                }
+            }
+        };
+        let len = buf
+            .len()
+            .min(usize::try_from(available).unwrap_or(usize::MAX));
+        let read = read_at(&file, &mut buf[..len], self.offset)?;
+        if read == 0 {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "the download's file is shorter than what was written to it",
+            ));
+        }
+        self.offset += read as u64;
+        Ok(read)
+    }
+}
+
+/// Reads at `offset` without moving the file's cursor (which clones of the handle share).
+#[cfg(unix)]
+fn read_at(file: &fs_err::File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    use fs_err::os::unix::fs::FileExt;
+    file.read_at(buf, offset)
+}
+
+/// Reads at `offset`. This moves the cursor of the handle, which every reader shares, but all of
+/// them read at explicit offsets.
+#[cfg(windows)]
+fn read_at(file: &fs_err::File, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+    use fs_err::os::windows::fs::FileExt;
+    file.seek_read(buf, offset)
 }

@@ -5,7 +5,8 @@
 //! [`IndexFile`]s of a project), [`RegistryClient::metadata`] a file's core metadata, and
 //! [`RegistryClient::download`] the file itself in the cache. The `prefetch_*` and
 //! `start_download` variants start the same fetches without waiting, so the resolver can run
-//! ahead of the network. [`ClientOptions`] says where projects come from and how to reach them.
+//! ahead of the network; [`RegistryClient::download_progress`] lets a caller read a file while
+//! it downloads (the binary unpacks wheels that way). [`ClientOptions`] says where projects come from and how to reach them.
 //! Underneath, the download collection (`collection.rs`) keys every fetch,
 //! starts it once as an owned task and shares its result; the request layer (`http.rs`) caps
 //! requests in flight, retries transient failures and reports progress to a [`Reporter`].
@@ -69,7 +70,7 @@ mod wheel_metadata;
 pub use blocking::run_blocking;
 pub use client::RegistryClient;
 pub use credentials::redact;
-pub use download::DownloadedFile;
+pub use download::{DownloadProgress, DownloadReader, DownloadedFile};
 pub use error::ClientError;
 pub use find_links::FindLinks;
 pub use keyring::KeyringProvider;

@@ -1,22 +1,25 @@
 //! Installs wheels into a Python environment and uninstalls distributions, as pip does, linking
 //! files from an unpacked-wheel cache, many wheels at once, as one transaction.
 //!
-//! Start with [`unpack_wheel`]: a wheel file is checked and unpacked once into the cache (the
-//! binary calls it as each download finishes), giving an [`UnpackedWheel`] (or
-//! [`UnpackedWheel::open`] one unpacked earlier). Then an [`Installer`] (a [`Layout`], the
-//! environment's scheme directories as the binary queried them, and [`InstallerOptions`])
-//! executes an [`InstallPlan`]: wheels to install and `.dist-info` directories to remove, all or
-//! nothing, under the environment's lock ([`lock_environment`] takes it before the caller reads
-//! the environment to plan; [`Installer::execute_locked`] then uses it). [`recover`] rolls back
-//! an install that a killed process left unfinished. [`install_wheel`] (one wheel file, no
-//! cache) and [`uninstall`] are the simple forms. The specs followed are the binary
-//! distribution format (PEP 427), PEP 376 (`RECORD`, `INSTALLER`, `REQUESTED`), PEP 610
-//! (`direct_url.json`) and the entry points spec, with pip's behaviour where the specs leave
-//! room.
+//! Start with [`unpack_wheel`]: a wheel file is checked and unpacked once into the cache,
+//! giving an [`UnpackedWheel`] (or [`UnpackedWheel::open`] one unpacked earlier). The binary
+//! unpacks while the download streams, with a [`StreamedWheel`] (its result is the same tree,
+//! checked the same way), and falls back to `unpack_wheel` when streaming gives up. Then an
+//! [`Installer`] (a [`Layout`], the environment's scheme directories as the binary queried them,
+//! and [`InstallerOptions`]) executes an [`InstallPlan`]: wheels to install and `.dist-info`
+//! directories to remove, all or nothing, under the environment's lock ([`lock_environment`]
+//! takes it before the caller reads the environment to plan; [`Installer::execute_locked`] then
+//! uses it). [`recover`] rolls back an install that a killed process left unfinished.
+//! [`install_wheel`] (one wheel file, no cache) and [`uninstall`] are the simple forms. The specs
+//! followed are the binary distribution format (PEP 427), PEP 376 (`RECORD`, `INSTALLER`,
+//! `REQUESTED`), PEP 610 (`direct_url.json`) and the entry points spec, with pip's behaviour
+//! where the specs leave room.
 //!
 //! The domain's traps, each handled in the module named:
 //! - a wheel is untrusted input: entry names may be absolute, escape with `..` or be symlinks
-//!   (`wheel`); files may not match their `RECORD` hashes (`unpack`);
+//!   (`wheel`); files may not match their `RECORD` hashes (`unpack`); while it downloads, its
+//!   local headers may describe entries that its central directory, the part zip readers
+//!   believe, leaves out or describes otherwise (`stream`);
 //! - a cached tree may be half-written or tampered with: it is used only with the marker that
 //!   unpacking writes last, an unchanged `RECORD`, and every file present with its size
 //!   (`unpack`);
@@ -50,6 +53,7 @@ mod placement;
 mod record;
 mod script;
 mod staging;
+mod stream;
 mod transaction;
 mod uninstall;
 mod unpack;
@@ -64,5 +68,6 @@ pub use installer::{
 };
 pub use layout::{InstallOptions, Layout};
 pub use link::LinkMode;
+pub use stream::{StreamFallback, StreamedWheel};
 pub use uninstall::{UninstallSummary, uninstall};
 pub use unpack::{UnpackedWheel, unpack_wheel};

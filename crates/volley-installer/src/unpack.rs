@@ -8,6 +8,12 @@
 //! never sees half a tree. Threads or processes that unpack the same wheel at once each extract,
 //! the first rename wins and the others use its tree.
 //!
+//! The steps are shared with unpacking while the wheel downloads (`stream`): [`Unpacker::inspect`]
+//! (every check that needs no file content), a [`Manifest`] (each file against its `RECORD` row,
+//! every row present) and [`Unpacker::place`] (the marker, then the rename). Only how the files
+//! get into the temporary directory differs, so both paths give the same tree and the same
+//! errors.
+//!
 //! The tree is the archive's, entry for entry, plus a marker file written last, `.volley-unpacked`:
 //! ```text
 //! volley-unpacked 1
@@ -32,6 +38,7 @@ use std::io::{self, BufReader, Read, Seek, Write};
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
+use tempfile::TempDir;
 use volley_packaging::{PackageName, Version, WheelFilename};
 use zip::ZipArchive;
 
@@ -191,75 +198,23 @@ impl UnpackedWheel {
 ///
 /// Blocking: call it from a blocking thread.
 pub fn unpack_wheel(wheel: &Path, dest: &Path) -> Result<UnpackedWheel, InstallError> {
-    let file_name = wheel
-        .file_name()
-        .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_else(|| wheel.display().to_string());
-    let filename: WheelFilename =
-        file_name
-            .parse()
-            .map_err(|source| InstallError::InvalidFilename {
-                path: wheel.to_path_buf(),
-                source,
-            })?;
-    if fs_err::symlink_metadata(dest).is_ok() {
-        match UnpackedWheel::open(dest) {
-            Ok(unpacked) => return Ok(unpacked),
-            Err(error) => tracing::warn!("unpacking {file_name} again: {error}"),
-        }
+    let unpacker = Unpacker::new(wheel)?;
+    if let Some(unpacked) = unpacker.existing(dest) {
+        return Ok(unpacked);
     }
-    let unpacker = Unpacker {
-        wheel: file_name,
-        filename,
-    };
-    let parent = match dest.parent() {
+    let temp = unpacker.temp_dir(parent_of(dest))?;
+    let mut archive = unpacker.open(wheel)?;
+    let inspection = unpacker.inspect(&mut archive)?;
+    let files = unpacker.extract(&mut archive, &inspection, temp.path())?;
+    unpacker.place(temp, &inspection, files, dest)
+}
+
+/// The directory that holds `path` (`.` for a bare name).
+pub(crate) fn parent_of(path: &Path) -> &Path {
+    match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
-    };
-    let cache_error = |source| InstallError::Cache {
-        wheel: unpacker.wheel.clone(),
-        source,
-    };
-    let temp = volley_cache::temp_dir_in(parent).map_err(cache_error)?;
-    let mut unpacked = unpacker.unpack(wheel, temp.path())?;
-    unpacked.root = std::path::absolute(dest).map_err(|error| unpacker.io(error))?;
-
-    // Into place. Losing the race to another unpacker is fine: its tree is as good as ours.
-    for attempt in 0..2 {
-        match fs_err::rename(temp.path(), dest) {
-            Ok(()) => {
-                let _kept: PathBuf = temp.keep();
-                tracing::debug!(
-                    "unpacked {} into {}",
-                    unpacker.wheel,
-                    unpacked.root.display()
-                );
-                return Ok(unpacked);
-            }
-            Err(error)
-                if matches!(
-                    error.kind(),
-                    io::ErrorKind::AlreadyExists | io::ErrorKind::DirectoryNotEmpty
-                ) =>
-            {
-                match UnpackedWheel::open(dest) {
-                    Ok(theirs) => return Ok(theirs),
-                    Err(stale) if attempt == 0 => {
-                        tracing::debug!("replacing a bad unpacked tree: {stale}");
-                        let trash = volley_cache::temp_dir_in(parent).map_err(cache_error)?;
-                        match fs_err::rename(dest, trash.path().join("stale")) {
-                            Ok(()) => {}
-                            Err(error) if error.kind() == io::ErrorKind::NotFound => {}
-                            Err(error) => return Err(unpacker.io(error)),
-                        }
-                    }
-                    Err(stale) => return Err(stale),
-                }
-            }
-            Err(error) => return Err(unpacker.io(error)),
-        }
     }
-    UnpackedWheel::open(dest)
 }
 
 /// What `WHEEL`, `METADATA` and `entry_points.txt` tell an install.
@@ -394,15 +349,158 @@ impl Marker {
     }
 }
 
+/// What [`Unpacker::inspect`] learnt from an archive's central directory and `.dist-info` files,
+/// before any file was extracted.
+pub(crate) struct Inspection {
+    /// The file entries, in archive order.
+    pub(crate) entries: Vec<ArchiveEntry>,
+    dist_info: String,
+    /// `sha256=<digest>` of the wheel's RECORD, for the marker.
+    record_digest: String,
+    /// RECORD rows by normalized path (directories left out).
+    record: HashMap<String, RecordEntry>,
+    description: Description,
+}
+
+/// The manifest as it is built, entry by entry in archive order: each file checked against its
+/// RECORD row, the later of two entries with one path winning, and every row seen at the end.
+pub(crate) struct Manifest<'a> {
+    unpacker: &'a Unpacker,
+    inspection: &'a Inspection,
+    /// `<dist-info>/RECORD`, which lists itself without a hash and is not placed by installs.
+    record_path: String,
+    /// Signature files, which RECORD need not list with a hash.
+    signatures: [String; 2],
+    files: Vec<UnpackedFile>,
+    positions: HashMap<String, usize>,
+}
+
+impl<'a> Manifest<'a> {
+    pub(crate) fn new(unpacker: &'a Unpacker, inspection: &'a Inspection) -> Self {
+        let dist_info = &inspection.dist_info;
+        Self {
+            unpacker,
+            inspection,
+            record_path: format!("{dist_info}/RECORD"),
+            signatures: [
+                format!("{dist_info}/RECORD.jws"),
+                format!("{dist_info}/RECORD.p7s"),
+            ],
+            files: Vec::with_capacity(inspection.entries.len()),
+            positions: HashMap::new(),
+        }
+    }
+
+    /// The RECORD row `entry` must match; `None` for RECORD itself and its signatures.
+    pub(crate) fn row(
+        &self,
+        entry: &ArchiveEntry,
+    ) -> Result<Option<&'a RecordEntry>, InstallError> {
+        if entry.path == self.record_path || self.signatures.contains(&entry.path) {
+            return Ok(None);
+        }
+        self.inspection
+            .record
+            .get(&entry.path)
+            .map(Some)
+            .ok_or_else(|| InstallError::NotInRecord {
+                wheel: self.unpacker.wheel.clone(),
+                entry: entry.name.clone(),
+            })
+    }
+
+    /// Adds a file that was extracted (and checked against its row), with its sha256 and size.
+    pub(crate) fn add(&mut self, entry: &ArchiveEntry, hash: String, size: u64) {
+        if entry.path == self.record_path {
+            return;
+        }
+        let file = UnpackedFile {
+            path: entry.path.clone(),
+            hash,
+            size,
+        };
+        match self.positions.get(&entry.path) {
+            Some(&position) => {
+                tracing::debug!(
+                    "wheel {}: \"{}\" appears twice, the later one wins",
+                    self.unpacker.wheel,
+                    entry.path
+                );
+                self.files[position] = file;
+            }
+            None => {
+                self.positions.insert(entry.path.clone(), self.files.len());
+                self.files.push(file);
+            }
+        }
+    }
+
+    /// The manifest, once every entry was added: fails if a RECORD row names no entry.
+    pub(crate) fn finish(self) -> Result<Vec<UnpackedFile>, InstallError> {
+        let seen: HashSet<&str> = self
+            .inspection
+            .entries
+            .iter()
+            .map(|entry| entry.path.as_str())
+            .collect();
+        let mut missing: Vec<&RecordEntry> = self
+            .inspection
+            .record
+            .iter()
+            .filter(|(path, _)| !seen.contains(path.as_str()))
+            .map(|(_, row)| row)
+            .collect();
+        missing.sort_by_key(|row| row.line);
+        if let Some(row) = missing.first() {
+            return Err(InstallError::RecordedFileMissing {
+                wheel: self.unpacker.wheel.clone(),
+                entry: row.path.clone(),
+            });
+        }
+        Ok(self.files)
+    }
+}
+
 /// Unpacks one wheel; holds what its error messages need.
-struct Unpacker {
+pub(crate) struct Unpacker {
     /// The wheel's file name.
-    wheel: String,
+    pub(crate) wheel: String,
     filename: WheelFilename,
 }
 
 impl Unpacker {
-    fn io(&self, source: io::Error) -> InstallError {
+    /// The unpacker of the wheel file at `wheel`, named by its file name.
+    pub(crate) fn new(wheel: &Path) -> Result<Self, InstallError> {
+        let file_name = wheel
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_else(|| wheel.display().to_string());
+        let filename: WheelFilename =
+            file_name
+                .parse()
+                .map_err(|source| InstallError::InvalidFilename {
+                    path: wheel.to_path_buf(),
+                    source,
+                })?;
+        Ok(Self {
+            wheel: file_name,
+            filename,
+        })
+    }
+
+    /// The good tree already at `dest`, if there is one.
+    pub(crate) fn existing(&self, dest: &Path) -> Option<UnpackedWheel> {
+        fs_err::symlink_metadata(dest).ok()?;
+        match UnpackedWheel::open(dest) {
+            Ok(unpacked) => Some(unpacked),
+            Err(error) => {
+                tracing::warn!("unpacking {} again: {error}", self.wheel);
+                None
+            }
+        }
+    }
+
+    pub(crate) fn io(&self, source: io::Error) -> InstallError {
         InstallError::Io {
             wheel: self.wheel.clone(),
             source,
@@ -416,14 +514,30 @@ impl Unpacker {
         }
     }
 
-    /// Checks the archive and extracts it into `dir` (an empty directory), marker last.
-    fn unpack(&self, wheel: &Path, dir: &Path) -> Result<UnpackedWheel, InstallError> {
-        let file = fs_err::File::open(wheel).map_err(|error| self.io(error))?;
-        let mut archive =
-            ZipArchive::new(BufReader::new(file)).map_err(|error| self.archive_error(error))?;
+    /// A new temporary directory in `dir` to unpack into.
+    pub(crate) fn temp_dir(&self, dir: &Path) -> Result<TempDir, InstallError> {
+        volley_cache::temp_dir_in(dir).map_err(|source| InstallError::Cache {
+            wheel: self.wheel.clone(),
+            source,
+        })
+    }
 
-        // Names, `.dist-info`, WHEEL, METADATA, RECORD and entry points, before any extraction.
-        let entries = list_entries(&archive, &self.wheel)?;
+    /// Opens the archive, reading its central directory.
+    pub(crate) fn open(
+        &self,
+        wheel: &Path,
+    ) -> Result<ZipArchive<BufReader<fs_err::File>>, InstallError> {
+        let file = fs_err::File::open(wheel).map_err(|error| self.io(error))?;
+        ZipArchive::new(BufReader::new(file)).map_err(|error| self.archive_error(error))
+    }
+
+    /// Checks what can be checked before any extraction: entry names, `.dist-info`, `WHEEL`,
+    /// `METADATA`, `RECORD`'s syntax, entry points and `.data` paths.
+    pub(crate) fn inspect<R: Read + Seek>(
+        &self,
+        archive: &mut ZipArchive<R>,
+    ) -> Result<Inspection, InstallError> {
+        let entries = list_entries(archive, &self.wheel)?;
         let dist_info = find_dist_info(&entries, &self.filename, &self.wheel)?;
         let find = |name: &str| {
             let path = format!("{dist_info}/{name}");
@@ -435,12 +549,12 @@ impl Unpacker {
                 entry: format!("{dist_info}/{name}"),
             })
         };
-        let wheel_file = read_entry(&mut archive, required("WHEEL")?, &self.wheel)?;
-        let metadata = read_entry(&mut archive, required("METADATA")?, &self.wheel)?;
+        let wheel_file = read_entry(archive, required("WHEEL")?, &self.wheel)?;
+        let metadata = read_entry(archive, required("METADATA")?, &self.wheel)?;
         let record_entry = required("RECORD")?;
-        let record_content = read_entry(&mut archive, record_entry, &self.wheel)?;
+        let record_content = read_entry(archive, record_entry, &self.wheel)?;
         let entry_points = match find("entry_points.txt") {
-            Some(entry) => Some(read_entry(&mut archive, entry, &self.wheel)?),
+            Some(entry) => Some(read_entry(archive, entry, &self.wheel)?),
             None => None,
         };
         let description = describe(
@@ -455,25 +569,12 @@ impl Unpacker {
         for entry in &entries {
             self.check_placement(entry)?;
         }
-
-        let files = self.extract(&mut archive, &entries, &dist_info, &record, dir)?;
-
-        let marker = Marker {
-            wheel: self.wheel.clone(),
-            dist_info: dist_info.clone(),
-            record: format!("sha256={}", sha256_digest(&record_content)),
-            files,
-        };
-        fs_err::write(dir.join(MARKER), marker.write()).map_err(|error| self.io(error))?;
-        Ok(UnpackedWheel {
-            root: dir.to_path_buf(),
-            file_name: self.wheel.clone(),
-            filename: self.filename.clone(),
+        Ok(Inspection {
+            entries,
             dist_info,
-            root_is_purelib: description.root_is_purelib,
-            project_name: description.project_name,
-            entry_points: description.entry_points,
-            files: marker.files,
+            record_digest: format!("sha256={}", sha256_digest(&record_content)),
+            record,
+            description,
         })
     }
 
@@ -540,34 +641,14 @@ impl Unpacker {
     fn extract<R: Read + Seek>(
         &self,
         archive: &mut ZipArchive<R>,
-        entries: &[ArchiveEntry],
-        dist_info: &str,
-        record: &HashMap<String, RecordEntry>,
+        inspection: &Inspection,
         dir: &Path,
     ) -> Result<Vec<UnpackedFile>, InstallError> {
-        let record_path = format!("{dist_info}/RECORD");
-        let signatures = [
-            format!("{dist_info}/RECORD.jws"),
-            format!("{dist_info}/RECORD.p7s"),
-        ];
-        let mut files: Vec<UnpackedFile> = Vec::with_capacity(entries.len());
-        let mut positions: HashMap<String, usize> = HashMap::new();
+        let mut manifest = Manifest::new(self, inspection);
         let mut created: HashSet<PathBuf> = HashSet::new();
         let mut buffer = vec![0; 64 * 1024];
-        for entry in entries {
-            let checked = entry.path != record_path && !signatures.contains(&entry.path);
-            let row = if checked {
-                Some(
-                    record
-                        .get(&entry.path)
-                        .ok_or_else(|| InstallError::NotInRecord {
-                            wheel: self.wheel.clone(),
-                            entry: entry.name.clone(),
-                        })?,
-                )
-            } else {
-                None
-            };
+        for entry in &inspection.entries {
+            let row = manifest.row(entry)?;
             let mut record_hasher = match row {
                 None => None,
                 Some(row) => Some(self.record_hasher(entry, row)?),
@@ -592,46 +673,11 @@ impl Unpacker {
             )?;
             drop(writer);
             if let (Some(row), Some(hasher)) = (row, record_hasher) {
-                self.verify(entry, row, hasher, size)?;
+                self.verify(entry, row, hasher.finish(), size)?;
             }
-            if entry.path == record_path {
-                continue;
-            }
-            let file = UnpackedFile {
-                path: entry.path.clone(),
-                hash,
-                size,
-            };
-            match positions.get(&entry.path) {
-                Some(&position) => {
-                    tracing::debug!(
-                        "wheel {}: \"{}\" appears twice, the later one wins",
-                        self.wheel,
-                        entry.path
-                    );
-                    files[position] = file;
-                }
-                None => {
-                    positions.insert(entry.path.clone(), files.len());
-                    files.push(file);
-                }
-            }
+            manifest.add(entry, hash, size);
         }
-
-        let seen: HashSet<&str> = entries.iter().map(|entry| entry.path.as_str()).collect();
-        let mut missing: Vec<&RecordEntry> = record
-            .iter()
-            .filter(|(path, _)| !seen.contains(path.as_str()))
-            .map(|(_, row)| row)
-            .collect();
-        missing.sort_by_key(|row| row.line);
-        if let Some(row) = missing.first() {
-            return Err(InstallError::RecordedFileMissing {
-                wheel: self.wheel.clone(),
-                entry: row.path.clone(),
-            });
-        }
-        Ok(files)
+        manifest.finish()
     }
 
     /// Streams an entry into `writer` and `record_hasher` (if any); returns its sha256 and size.
@@ -662,12 +708,13 @@ impl Unpacker {
         Ok((record_digest(&sha256.finalize()), size))
     }
 
-    /// Compares what was read with the entry's RECORD row.
-    fn verify(
+    /// Compares what was read (`actual`: the digest in the row's algorithm, and the size) with
+    /// the entry's RECORD row.
+    pub(crate) fn verify(
         &self,
         entry: &ArchiveEntry,
         row: &RecordEntry,
-        hasher: RecordHasher,
+        actual: String,
         size: u64,
     ) -> Result<(), InstallError> {
         if let Some(expected) = row.size
@@ -681,7 +728,6 @@ impl Unpacker {
             });
         }
         let (algorithm, expected) = row.hash.clone().unwrap_or_default();
-        let actual = hasher.finish();
         if expected != actual {
             return Err(InstallError::HashMismatch {
                 wheel: self.wheel.clone(),
@@ -695,7 +741,7 @@ impl Unpacker {
     }
 
     /// The hasher for a RECORD row's algorithm.
-    fn record_hasher(
+    pub(crate) fn record_hasher(
         &self,
         entry: &ArchiveEntry,
         row: &RecordEntry,
@@ -716,6 +762,65 @@ impl Unpacker {
             },
         })
     }
+
+    /// Writes the marker into `temp` (a complete, checked tree), then renames `temp` to `dest`.
+    /// Losing the race to another unpacker is fine: its tree is as good as ours.
+    pub(crate) fn place(
+        &self,
+        temp: TempDir,
+        inspection: &Inspection,
+        files: Vec<UnpackedFile>,
+        dest: &Path,
+    ) -> Result<UnpackedWheel, InstallError> {
+        let marker = Marker {
+            wheel: self.wheel.clone(),
+            dist_info: inspection.dist_info.clone(),
+            record: inspection.record_digest.clone(),
+            files,
+        };
+        fs_err::write(temp.path().join(MARKER), marker.write()).map_err(|error| self.io(error))?;
+        let unpacked = UnpackedWheel {
+            root: std::path::absolute(dest).map_err(|error| self.io(error))?,
+            file_name: self.wheel.clone(),
+            filename: self.filename.clone(),
+            dist_info: marker.dist_info,
+            root_is_purelib: inspection.description.root_is_purelib,
+            project_name: inspection.description.project_name.clone(),
+            entry_points: inspection.description.entry_points.clone(),
+            files: marker.files,
+        };
+        for attempt in 0..2 {
+            match fs_err::rename(temp.path(), dest) {
+                Ok(()) => {
+                    let _kept: PathBuf = temp.keep();
+                    tracing::debug!("unpacked {} into {}", self.wheel, unpacked.root.display());
+                    return Ok(unpacked);
+                }
+                Err(error)
+                    if matches!(
+                        error.kind(),
+                        io::ErrorKind::AlreadyExists | io::ErrorKind::DirectoryNotEmpty
+                    ) =>
+                {
+                    match UnpackedWheel::open(dest) {
+                        Ok(theirs) => return Ok(theirs),
+                        Err(stale) if attempt == 0 => {
+                            tracing::debug!("replacing a bad unpacked tree: {stale}");
+                            let trash = self.temp_dir(parent_of(dest))?;
+                            match fs_err::rename(dest, trash.path().join("stale")) {
+                                Ok(()) => {}
+                                Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+                                Err(error) => return Err(self.io(error)),
+                            }
+                        }
+                        Err(stale) => return Err(stale),
+                    }
+                }
+                Err(error) => return Err(self.io(error)),
+            }
+        }
+        UnpackedWheel::open(dest)
+    }
 }
 
 /// Whether an archive path is in `{name}-{version}.data/scripts/`.
@@ -729,7 +834,7 @@ pub(crate) fn is_data_script(path: &str) -> bool {
 
 /// Creates (or truncates, for an entry that appears twice) a file, executable (mode `0o777` less
 /// the umask) or not (`0o666` less the umask).
-fn create_file(path: &Path, executable: bool) -> io::Result<fs_err::File> {
+pub(crate) fn create_file(path: &Path, executable: bool) -> io::Result<fs_err::File> {
     let mut options = fs_err::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]

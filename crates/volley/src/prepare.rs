@@ -1,6 +1,14 @@
-//! Wheels made ready for the installer: downloaded through the client's collection, then
-//! unpacked (and checked against their RECORD) into the cache's `unpacked-v1/<sha256>` as soon
-//! as each download finishes — while the resolver and the other downloads are still going.
+//! Wheels made ready for the installer: downloaded through the client's collection and
+//! unpacked (and checked against their RECORD) into the cache's `unpacked-v1/<sha256>` while the
+//! resolver and the other downloads are still going.
+//!
+//! A wheel is unpacked while it downloads: a blocking thread follows the download's file as it
+//! grows ([`volley_client::DownloadProgress`]) and extracts its entries
+//! ([`volley_installer::StreamedWheel`]), so that little is left to do when the last byte
+//! arrives. Only once the download's hash matched is the streamed tree checked against the
+//! complete file and put in place; when streaming gave up (an unusual zip, a retry it could not
+//! follow, a mismatch), `unpack_wheel` unpacks the complete file as before, and gives a broken
+//! wheel its error.
 //!
 //! Each file is prepared once per run, whoever asks first: the provider when the resolver
 //! decides a version (speculatively), or the install step for what the plan needs. A wheel
@@ -16,7 +24,7 @@ use url::Url;
 use volley_cache::{Cache, CacheBucket};
 use volley_client::run_blocking;
 use volley_client::{ClientError, IndexFile, RegistryClient};
-use volley_installer::{InstallError, UnpackedWheel};
+use volley_installer::{InstallError, StreamedWheel, UnpackedWheel};
 
 /// Why a wheel could not be prepared, shared by every waiter.
 #[derive(Debug, Clone)]
@@ -86,20 +94,51 @@ impl Preparer {
                     }
                 }
             }
-            let downloaded = client
-                .download(&file)
-                .await
-                .map_err(PrepareError::Download)?;
-            let dest = cache.entry(CacheBucket::Unpacked, &downloaded.sha256);
-            run_blocking(move || {
-                volley_installer::unpack_wheel(&downloaded.path, &dest)
-                    .map_err(|error| PrepareError::Unpack(Arc::new(error)))
-            })
-            .await
+            download_and_unpack(&client, &cache, &file).await
         }
         .boxed()
         .shared();
         tasks.insert(url, preparation.clone());
         preparation
     }
+}
+
+/// Downloads `file` and unpacks it while it downloads, or after.
+async fn download_and_unpack(
+    client: &RegistryClient,
+    cache: &Cache,
+    file: &IndexFile,
+) -> Result<UnpackedWheel, PrepareError> {
+    let progress = client.download_progress(file);
+    let dir = cache.bucket(CacheBucket::Unpacked);
+    let streaming = async move {
+        // A thread per download that is actually under way, not per download waiting for a
+        // connection.
+        let progress = progress?;
+        if !progress.started().await {
+            return None;
+        }
+        let extract = move || progress.follow(|reader| StreamedWheel::extract(reader, &dir));
+        Some(run_blocking(extract).await)
+    };
+    let (downloaded, streamed) = tokio::join!(client.download(file), streaming);
+    let downloaded = downloaded.map_err(PrepareError::Download)?;
+    let dest = cache.entry(CacheBucket::Unpacked, &downloaded.sha256);
+    run_blocking(move || {
+        if let Some(streamed) = streamed {
+            match streamed.and_then(|streamed| streamed.finish(&downloaded.path, &dest)) {
+                Ok(wheel) => {
+                    tracing::debug!("unpacked {} while it downloaded", wheel.file_name());
+                    return Ok(wheel);
+                }
+                Err(fallback) => tracing::debug!(
+                    "unpacking {} after its download: {fallback}",
+                    downloaded.path.display()
+                ),
+            }
+        }
+        volley_installer::unpack_wheel(&downloaded.path, &dest)
+            .map_err(|error| PrepareError::Unpack(Arc::new(error)))
+    })
+    .await
 }

@@ -3,11 +3,13 @@
 //! finds in the cache (HTTP caching of pages, `--refresh`, `--offline`, damaged entries).
 //! `indexes`: find-links, `--no-index` and the index strategies. `credentials`: index URL
 //! credentials, netrc, keyring, redaction. `transport`: certificates, trusted hosts, proxies.
+//! `progress`: reading a file while it downloads.
 
 mod cache;
 mod credentials;
 mod fetch;
 mod indexes;
+mod progress;
 mod transport;
 
 use std::path::Path;

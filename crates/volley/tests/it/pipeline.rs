@@ -356,3 +356,84 @@ fn persistent_truncation_fails_cleanly() {
     assert!(error.contains(&filename), "{error}");
     assert_eq!(before, venv_files(&ctx));
 }
+
+#[test]
+fn a_wheel_is_unpacked_while_its_body_streams() {
+    let ctx = TestContext::new();
+    ctx.create_venv();
+    let wheel = module_wheel("streamy", "1.0")
+        .file("streamy/blob.bin", noise(600_000, 9))
+        .file("streamy/sub/more.py", "VALUE = 2\n")
+        .data_file("scripts", "streamy-tool", "#!python\nprint('tool')\n")
+        .data_file("data", "share/streamy/notes.txt", "notes\n")
+        .build();
+    let (filename, sha256) = (wheel.filename.clone(), wheel.sha256.clone());
+    let server = IndexServer::builder().wheel(wheel).start();
+    // A slow body: the wheel arrives in many pieces, each written before the next comes.
+    server.inject(Fault::new(
+        &filename,
+        FaultKind::SlowBody {
+            chunk: 20_000,
+            delay: Duration::from_millis(5),
+        },
+        1,
+    ));
+    let output = install(&ctx, &server, &["streamy", "-vv"]);
+    assert_success(&output);
+    assert!(
+        stderr(&output).contains(&format!("unpacked {filename} while it downloaded")),
+        "{}",
+        stderr(&output)
+    );
+    assert!(pip_freeze(&ctx).contains("streamy==1.0"));
+    assert_pip_check(&ctx);
+
+    // The cached tree is the one `unpack_wheel` makes of the downloaded file.
+    let streamed = ctx.cache_dir().join("unpacked-v1").join(&sha256);
+    let downloaded = ctx
+        .cache_dir()
+        .join("wheels-v1")
+        .join(&sha256)
+        .join(&filename);
+    let elsewhere = tempfile::tempdir().unwrap();
+    let whole =
+        volley_installer::unpack_wheel(&downloaded, &elsewhere.path().join("tree")).unwrap();
+    assert_eq!(
+        volley_test_support::snapshot_tree(&streamed),
+        volley_test_support::snapshot_tree(whole.root())
+    );
+    let leftovers: Vec<_> = walk(ctx.cache_dir())
+        .into_iter()
+        .filter(|path| path.to_string_lossy().contains(".tmp-"))
+        .collect();
+    assert!(leftovers.is_empty(), "left in the cache: {leftovers:#?}");
+}
+
+#[test]
+fn a_retried_download_is_unpacked_from_the_retry() {
+    let ctx = TestContext::new();
+    ctx.create_venv();
+    let wheel = module_wheel("retried", "1.0")
+        .file("retried/blob.bin", noise(800_000, 11))
+        .build();
+    let filename = wheel.filename.clone();
+    let server = IndexServer::builder().wheel(wheel).start();
+    // The first body breaks off after several writes; the retry succeeds.
+    server.inject(Fault::new(
+        &filename,
+        FaultKind::Truncate { after: 500_000 },
+        1,
+    ));
+    let output = install(&ctx, &server, &["retried", "-vv"]);
+    assert_success(&output);
+    // Streamed all the same: the reading started over with the retry (or began with it).
+    assert!(
+        stderr(&output).contains(&format!("unpacked {filename} while it downloaded")),
+        "{}",
+        stderr(&output)
+    );
+    assert!(pip_freeze(&ctx).contains("retried==1.0"));
+    let installed = ctx.site_packages().join("retried/blob.bin");
+    assert_eq!(fs_err::read(installed).unwrap(), noise(800_000, 11));
+    assert_pip_check(&ctx);
+}

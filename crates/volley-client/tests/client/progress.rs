@@ -1,0 +1,168 @@
+//! Reading a file while it downloads, through its `DownloadProgress`: the bytes read are the
+//! file's, a retry is followed from its first byte, and a failed or cancelled download fails
+//! the reader instead of passing for a short file.
+
+use std::io::Read;
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use volley_cache::Cache;
+use volley_client::{DownloadProgress, DownloadReader};
+use volley_test_support::{Fault, FaultKind, IndexServer, WheelBuilder};
+
+use super::{client, files_under, index_file, noise};
+
+/// A server with one wheel of about `len` incompressible bytes.
+fn server_with_wheel(len: usize) -> (IndexServer, Vec<u8>) {
+    let wheel = WheelBuilder::new("a", "1.0")
+        .file("a/blob.bin", noise(len))
+        .build();
+    let bytes = wheel.bytes.clone();
+    (IndexServer::builder().wheel(wheel).start(), bytes)
+}
+
+/// Reads the whole download on a thread of its own; returns how many times the reading
+/// started (one more per retry it had to follow) and what the last reading got.
+fn read_on_a_thread(
+    progress: Arc<DownloadProgress>,
+) -> std::thread::JoinHandle<(usize, std::io::Result<Vec<u8>>)> {
+    std::thread::spawn(move || {
+        let mut runs = 0;
+        let result = progress.follow(|reader: &mut DownloadReader| {
+            runs += 1;
+            let mut bytes = Vec::new();
+            reader.read_to_end(&mut bytes).map(|_| bytes)
+        });
+        (runs, result)
+    })
+}
+
+#[tokio::test]
+async fn a_download_is_read_as_it_arrives() {
+    let (server, bytes) = server_with_wheel(400_000);
+    server.inject(Fault::new(
+        ".whl",
+        FaultKind::SlowBody {
+            chunk: 50_000,
+            delay: Duration::from_millis(5),
+        },
+        1,
+    ));
+    let cache = Cache::temp().unwrap();
+    let client = client(&server, &cache);
+    let file = index_file(&client, "a", "a-1.0-py3-none-any.whl").await;
+    let progress = client
+        .download_progress(&file)
+        .expect("a download to follow");
+    assert!(progress.started().await);
+    let reader = read_on_a_thread(progress);
+    let done = client.download(&file).await.unwrap();
+    let (runs, read) = tokio::task::spawn_blocking(move || reader.join().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(runs, 1);
+    let read = read.unwrap();
+    assert_eq!(read.len(), bytes.len());
+    assert!(read == bytes, "the bytes read are the file's");
+    assert!(fs_err::read(&done.path).unwrap() == bytes);
+
+    // Nothing to follow once the file is in the cache.
+    assert!(client.download_progress(&file).is_none());
+}
+
+#[tokio::test]
+async fn a_retry_is_followed_from_its_first_byte() {
+    let (server, bytes) = server_with_wheel(1_000_000);
+    // The first attempt breaks off after more than one write to the file; the second answers
+    // a second late, so the reader has long read what the first attempt wrote.
+    server.inject(Fault::new(
+        ".whl",
+        FaultKind::Truncate { after: 600_000 },
+        1,
+    ));
+    server.inject(Fault::new(
+        ".whl",
+        FaultKind::Delay(Duration::from_secs(1)),
+        1,
+    ));
+    let cache = Cache::temp().unwrap();
+    let client = client(&server, &cache);
+    let file = index_file(&client, "a", "a-1.0-py3-none-any.whl").await;
+    let progress = client
+        .download_progress(&file)
+        .expect("a download to follow");
+    let reader = read_on_a_thread(progress);
+    client.download(&file).await.unwrap();
+    let (runs, read) = tokio::task::spawn_blocking(move || reader.join().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(runs, 2, "the reading started over with the retry");
+    assert!(read.unwrap() == bytes);
+}
+
+#[tokio::test]
+async fn a_reader_never_ends_a_download_whose_hash_is_wrong() {
+    let (server, _) = server_with_wheel(300_000);
+    server.inject(Fault::new(".whl", FaultKind::WrongBody, 1));
+    let cache = Cache::temp().unwrap();
+    let client = client(&server, &cache);
+    let file = index_file(&client, "a", "a-1.0-py3-none-any.whl").await;
+    let progress = client
+        .download_progress(&file)
+        .expect("a download to follow");
+    let reader = read_on_a_thread(progress);
+    client.download(&file).await.unwrap_err();
+    let (_, read) = tokio::task::spawn_blocking(move || reader.join().unwrap())
+        .await
+        .unwrap();
+    let error = read.unwrap_err().to_string();
+    assert!(
+        error.starts_with("the download failed: hash mismatch for "),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn a_cancelled_download_fails_its_reader() {
+    let (server, bytes) = server_with_wheel(300_000);
+    server.inject(Fault::new(
+        ".whl",
+        FaultKind::SlowBody {
+            chunk: 1000,
+            delay: Duration::from_millis(20),
+        },
+        1,
+    ));
+    let cache = Cache::temp().unwrap();
+    let client = client(&server, &cache);
+    let file = index_file(&client, "a", "a-1.0-py3-none-any.whl").await;
+    let progress = client
+        .download_progress(&file)
+        .expect("a download to follow");
+    // The reader gets the first bytes while the download goes on, then waits for more.
+    let (first_bytes, got_first_bytes) = mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut reader = progress.reader();
+        let mut start = vec![0; 100];
+        reader.read_exact(&mut start).unwrap();
+        first_bytes.send(start).unwrap();
+        let mut rest = Vec::new();
+        reader.read_to_end(&mut rest)
+    });
+    let start = tokio::task::spawn_blocking(move || got_first_bytes.recv().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(start, bytes[..100]);
+    client.cancel_download(&file);
+    let read = tokio::task::spawn_blocking(move || reader.join().unwrap())
+        .await
+        .unwrap();
+    insta::assert_snapshot!(read.unwrap_err(), @"the download failed: the download was cancelled");
+    let wheels = cache.bucket(volley_cache::CacheBucket::Wheels);
+    assert!(
+        files_under(&wheels).is_empty(),
+        "{:?}",
+        files_under(&wheels)
+    );
+}
