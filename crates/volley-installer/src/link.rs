@@ -15,7 +15,7 @@
 
 use std::fmt;
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use crate::InstallError;
@@ -109,13 +109,110 @@ pub(crate) fn first_link(
 pub(crate) fn link_with(mode: LinkMode, source: &Path, target: &Path) -> io::Result<()> {
     match link(mode, source, target) {
         Err(error)
-            if matches!(mode, LinkMode::Clone | LinkMode::Hardlink)
-                && error.kind() != io::ErrorKind::NotFound =>
+            if matches!(mode, LinkMode::Clone | LinkMode::Hardlink) && worth_copying(&error) =>
         {
             tracing::debug!("{error}; copying instead");
             link(LinkMode::Copy, source, target)
         }
         result => result,
+    }
+}
+
+/// Whether a clone or link that failed with `error` may be replaced by a copy: not when the
+/// source is missing, nor when the target exists (a copy would overwrite it).
+fn worth_copying(error: &io::Error) -> bool {
+    !matches!(
+        error.kind(),
+        io::ErrorKind::NotFound | io::ErrorKind::AlreadyExists
+    )
+}
+
+/// [`link_with`] for many files on one thread: hard links are made relative to the directories
+/// of the last source and target, kept open, so that the kernel resolves two file names instead
+/// of two full paths per file (most files of a wheel share their directory with the previous one).
+#[derive(Debug, Default)]
+pub(crate) struct Linker {
+    #[cfg(unix)]
+    source_dir: Option<(PathBuf, rustix::fd::OwnedFd)>,
+    #[cfg(unix)]
+    target_dir: Option<(PathBuf, rustix::fd::OwnedFd)>,
+}
+
+impl Linker {
+    /// Makes `target` from `source` as [`link_with`] does.
+    pub(crate) fn link(&mut self, mode: LinkMode, source: &Path, target: &Path) -> io::Result<()> {
+        if mode != LinkMode::Hardlink {
+            return link_with(mode, source, target);
+        }
+        match self.hard_link(source, target) {
+            Err(error) if worth_copying(&error) => {
+                tracing::debug!("{error}; copying instead");
+                link(LinkMode::Copy, source, target)
+            }
+            result => result,
+        }
+    }
+
+    #[cfg(unix)]
+    fn hard_link(&mut self, source: &Path, target: &Path) -> io::Result<()> {
+        let (Some(source_parent), Some(source_name), Some(target_parent), Some(target_name)) = (
+            source.parent(),
+            source.file_name(),
+            target.parent(),
+            target.file_name(),
+        ) else {
+            return fs_err::hard_link(source, target);
+        };
+        let failed = |error: io::Error| {
+            io::Error::new(
+                error.kind(),
+                format!(
+                    "failed to hard link \"{}\" to \"{}\": {error}",
+                    source.display(),
+                    target.display()
+                ),
+            )
+        };
+        let source_dir = open_dir(&mut self.source_dir, source_parent).map_err(failed)?;
+        let target_dir = open_dir(&mut self.target_dir, target_parent).map_err(failed)?;
+        rustix::fs::linkat(
+            source_dir,
+            source_name,
+            target_dir,
+            target_name,
+            rustix::fs::AtFlags::empty(),
+        )
+        .map_err(|errno| failed(errno.into()))
+    }
+
+    #[cfg(not(unix))]
+    fn hard_link(&mut self, source: &Path, target: &Path) -> io::Result<()> {
+        fs_err::hard_link(source, target)
+    }
+}
+
+/// The open directory in `slot` if it is `dir`, else `dir` opened (for `*at` calls only) and
+/// kept there.
+#[cfg(unix)]
+fn open_dir<'a>(
+    slot: &'a mut Option<(PathBuf, rustix::fd::OwnedFd)>,
+    dir: &Path,
+) -> io::Result<&'a rustix::fd::OwnedFd> {
+    use rustix::fs::{Mode, OFlags};
+    let reuse = slot
+        .as_ref()
+        .is_some_and(|(open, _)| open.as_os_str() == dir.as_os_str());
+    if !reuse {
+        let fd = rustix::fs::open(
+            dir,
+            OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )?;
+        *slot = Some((dir.to_path_buf(), fd));
+    }
+    match slot {
+        Some((_, fd)) => Ok(fd),
+        None => Err(io::Error::other("no directory is open")),
     }
 }
 
@@ -179,5 +276,44 @@ mod tests {
         );
         let missing = first_link(LinkMode::Clone, &dir.path().join("gone"), &copy).unwrap_err();
         assert_eq!(missing.kind(), io::ErrorKind::NotFound);
+    }
+
+    #[test]
+    fn a_linker_reuses_directories_and_reports_missing_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let (cache, env) = (dir.path().join("cache"), dir.path().join("env"));
+        for sub in ["a", "b"] {
+            fs_err::create_dir_all(cache.join(sub)).unwrap();
+            fs_err::create_dir_all(env.join(sub)).unwrap();
+            for file in ["1", "2"] {
+                fs_err::write(cache.join(sub).join(file), format!("{sub}{file}")).unwrap();
+            }
+        }
+        let mut linker = Linker::default();
+        for path in ["a/1", "a/2", "b/1", "a/2x"] {
+            let source = cache.join(path.trim_end_matches('x'));
+            linker
+                .link(LinkMode::Hardlink, &source, &env.join(path))
+                .unwrap();
+        }
+        assert_eq!(fs_err::read_to_string(env.join("b/1")).unwrap(), "b1");
+        assert_eq!(fs_err::read_to_string(env.join("a/2x")).unwrap(), "a2");
+        let missing = linker
+            .link(
+                LinkMode::Hardlink,
+                &cache.join("b/gone"),
+                &env.join("b/gone"),
+            )
+            .unwrap_err();
+        assert_eq!(missing.kind(), io::ErrorKind::NotFound);
+        let no_dir = linker
+            .link(LinkMode::Hardlink, &cache.join("c/1"), &env.join("b/3"))
+            .unwrap_err();
+        assert_eq!(no_dir.kind(), io::ErrorKind::NotFound);
+        // An existing target is an error, not a copy over it.
+        let exists = linker
+            .link(LinkMode::Hardlink, &cache.join("b/2"), &env.join("b/1"))
+            .unwrap_err();
+        assert_eq!(exists.kind(), io::ErrorKind::AlreadyExists);
     }
 }

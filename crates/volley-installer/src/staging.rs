@@ -71,19 +71,30 @@ pub(crate) fn for_each_parallel<T: Sync, E: Send>(
     threads: usize,
     work: impl Fn(&T) -> Result<(), E> + Sync,
 ) -> Result<(), E> {
+    for_each_parallel_with(items, threads, || (), |(), item| work(item))
+}
+
+/// [`for_each_parallel`] where each thread has its own state, made by `init` when it starts.
+pub(crate) fn for_each_parallel_with<T: Sync, S, E: Send>(
+    items: &[T],
+    threads: usize,
+    init: impl Fn() -> S + Sync,
+    work: impl Fn(&mut S, &T) -> Result<(), E> + Sync,
+) -> Result<(), E> {
     let threads = threads.clamp(1, items.len().max(1));
     let run_length = (items.len() / (threads * 8)).clamp(1, 64);
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
     let first_error = Mutex::new(None);
     let run = || {
+        let mut state = init();
         while !failed.load(Ordering::Relaxed) {
             let start = next.fetch_add(run_length, Ordering::Relaxed);
             let Some(run) = items.get(start..(start + run_length).min(items.len())) else {
                 break;
             };
             for item in run {
-                if let Err(error) = work(item) {
+                if let Err(error) = work(&mut state, item) {
                     failed.store(true, Ordering::Relaxed);
                     first_error
                         .lock()

@@ -33,8 +33,8 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::link::{LinkMode, link_with};
-use crate::staging::{for_each_parallel, move_file};
+use crate::link::{LinkMode, Linker};
+use crate::staging::{for_each_parallel_with, move_file};
 
 /// The transaction directory's name, under the layout's `data` directory.
 pub(crate) const TRANSACTION_DIR: &str = ".volley-transaction";
@@ -148,13 +148,13 @@ impl Transaction {
         }
         let steps = backups.len() + places.len();
         let done = AtomicUsize::new(0);
-        let step = |operation: &&Operation| {
+        let step = |linker: &mut Linker, operation: &&Operation| {
             match operation {
                 Operation::Backup { from, to } | Operation::Place { from, to } => {
                     move_file(from, to)?;
                 }
                 Operation::Link { from, to } => {
-                    link_with(link_mode, from, to).map_err(|error| {
+                    linker.link(link_mode, from, to).map_err(|error| {
                         if error.kind() == io::ErrorKind::NotFound
                             && fs_err::symlink_metadata(from).is_err()
                         {
@@ -171,7 +171,7 @@ impl Transaction {
             Ok::<(), CommitError>(())
         };
         for phase in [&backups, &places] {
-            if let Err(error) = for_each_parallel(phase, threads, step) {
+            if let Err(error) = for_each_parallel_with(phase, threads, Linker::default, step) {
                 tracing::debug!(
                     "commit failed after {} of {steps} steps: {error:?}",
                     done.load(Ordering::Acquire)

@@ -136,9 +136,10 @@ impl UnpackedWheel {
             entry_points.as_deref(),
         )
         .map_err(|error| corrupt(error.to_string()))?;
+        let tree = OpenTree::open(&root).map_err(|error| corrupt(error.to_string()))?;
         for file in &marker.files {
-            let size = match fs_err::metadata(root.join(&file.path)) {
-                Ok(metadata) => metadata.len(),
+            let size = match tree.size(&file.path) {
+                Ok(size) => size,
                 Err(error) if error.kind() == io::ErrorKind::NotFound => {
                     return Err(corrupt(format!("\"{}\" is missing", file.path)));
                 }
@@ -189,6 +190,59 @@ impl UnpackedWheel {
     /// The `.dist-info` directory's name, e.g. `demo_pkg-1.0.dist-info`.
     pub fn dist_info(&self) -> &str {
         &self.dist_info
+    }
+}
+
+/// An unpacked tree whose files are looked at relative to its open root directory, so that the
+/// kernel resolves each file's relative path only, not the cache's whole path again.
+struct OpenTree {
+    root: PathBuf,
+    #[cfg(unix)]
+    fd: rustix::fd::OwnedFd,
+}
+
+impl OpenTree {
+    fn open(root: &Path) -> io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use rustix::fs::{Mode, OFlags};
+            let fd = rustix::fs::open(
+                root,
+                OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+                Mode::empty(),
+            )
+            .map_err(|errno| {
+                let error = io::Error::from(errno);
+                io::Error::new(error.kind(), format!("\"{}\": {error}", root.display()))
+            })?;
+            Ok(Self {
+                root: root.to_path_buf(),
+                fd,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Self {
+            root: root.to_path_buf(),
+        })
+    }
+
+    /// The size of the file at `relative` (`/`-separated), following symbolic links as
+    /// `metadata` does.
+    fn size(&self, relative: &str) -> io::Result<u64> {
+        #[cfg(unix)]
+        {
+            rustix::fs::statat(&self.fd, relative, rustix::fs::AtFlags::empty())
+                .map(|stat| u64::try_from(stat.st_size).unwrap_or_default())
+                .map_err(|errno| {
+                    let error = io::Error::from(errno);
+                    io::Error::new(
+                        error.kind(),
+                        format!("\"{}\": {error}", self.root.join(relative).display()),
+                    )
+                })
+        }
+        #[cfg(not(unix))]
+        fs_err::metadata(self.root.join(relative)).map(|metadata| metadata.len())
     }
 }
 
