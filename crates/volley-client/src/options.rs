@@ -147,7 +147,7 @@ impl Default for ClientOptions {
             index_urls: vec![
                 Url::parse(DEFAULT_INDEX_URL).expect("the default index URL is valid"),
             ],
-            max_connections: 16,
+            max_connections: 32,
             retries: 5,
             timeout: Duration::from_secs(15),
             connect_timeout: Duration::from_secs(15),

@@ -129,7 +129,7 @@ pub struct IndexArgs {
     #[arg(long, value_name = "PROVIDER")]
     pub keyring_provider: Option<String>,
 
-    /// Most network connections open at once [env: VOLLEY_MAX_CONNECTIONS] [default: 16];
+    /// Most network connections open at once [env: VOLLEY_MAX_CONNECTIONS] [default: 32];
     /// 1 fetches one file at a time, as pip does
     #[arg(long, value_name = "N")]
     pub max_connections: Option<usize>,
