@@ -1,7 +1,8 @@
 //! The cache root: where it is, its marker files, and paths to buckets and entries.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use tempfile::TempDir;
 
@@ -27,6 +28,9 @@ pub struct Cache {
 #[derive(Debug)]
 struct Inner {
     root: PathBuf,
+    /// Directories this process created (or found) already: a run asks for the same bucket
+    /// directories thousands of times.
+    created: Mutex<HashSet<PathBuf>>,
     /// Held only to keep a throw-away cache alive; removed on drop.
     _temp: Option<TempDir>,
 }
@@ -41,7 +45,11 @@ impl Cache {
             .map_err(|source| CacheError::CreateRoot { path: root, source })?;
         Self::init(&root)?;
         Ok(Self {
-            inner: Arc::new(Inner { root, _temp: None }),
+            inner: Arc::new(Inner {
+                root,
+                created: Mutex::default(),
+                _temp: None,
+            }),
         })
     }
 
@@ -60,6 +68,7 @@ impl Cache {
         Ok(Self {
             inner: Arc::new(Inner {
                 root,
+                created: Mutex::default(),
                 _temp: Some(temp),
             }),
         })
@@ -97,7 +106,7 @@ impl Cache {
     /// A failure to create it is only logged here: the write that follows fails with the path.
     pub fn bucket(&self, bucket: CacheBucket) -> PathBuf {
         let path = self.inner.root.join(bucket.dir_name());
-        create_dir_logged(&path);
+        self.create_dir(&path);
         path
     }
 
@@ -113,15 +122,28 @@ impl Cache {
         );
         let path = self.inner.root.join(bucket.dir_name()).join(key_path);
         if let Some(parent) = path.parent() {
-            create_dir_logged(parent);
+            self.create_dir(parent);
         }
         path
     }
-}
 
-fn create_dir_logged(path: &Path) {
-    if let Err(error) = fs_err::create_dir_all(path) {
-        tracing::debug!("{error}");
+    /// Creates `dir` and its parents, once per process (a failure is logged: the caller's use of
+    /// the path reports it).
+    fn create_dir(&self, dir: &Path) {
+        let mut created = self
+            .inner
+            .created
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if created.contains(dir) {
+            return;
+        }
+        match fs_err::create_dir_all(dir) {
+            Ok(()) => {
+                created.insert(dir.to_path_buf());
+            }
+            Err(error) => tracing::debug!("{error}"),
+        }
     }
 }
 
