@@ -542,8 +542,10 @@ impl Inner {
                     .set_download_progress(key, Arc::clone(&progress));
                 let inner = Arc::clone(self);
                 let task_file = file.clone();
+                // Made here, not in the task: a task aborted before its first poll must still
+                // end the progress, or its followers would wait forever.
+                let end = ProgressEnd(Arc::clone(&progress));
                 async move {
-                    let end = ProgressEnd(Arc::clone(&progress));
                     let result = inner.fetch_file(&task_file, first, &progress).await;
                     end.finish(&result);
                     result

@@ -173,16 +173,26 @@ impl Linker {
                 ),
             )
         };
-        let source_dir = open_dir(&mut self.source_dir, source_parent).map_err(failed)?;
-        let target_dir = open_dir(&mut self.target_dir, target_parent).map_err(failed)?;
-        rustix::fs::linkat(
-            source_dir,
-            source_name,
-            target_dir,
-            target_name,
-            rustix::fs::AtFlags::empty(),
-        )
-        .map_err(|errno| failed(errno.into()))
+        let linked = open_dir(&mut self.source_dir, source_parent).and_then(|source_dir| {
+            let target_dir = open_dir(&mut self.target_dir, target_parent)?;
+            Ok(rustix::fs::linkat(
+                source_dir,
+                source_name,
+                target_dir,
+                target_name,
+                rustix::fs::AtFlags::empty(),
+            )?)
+        });
+        match linked {
+            // A directory kept open may have been replaced meanwhile (another process put a new
+            // unpacked tree in place): forget them, and try the paths themselves.
+            Err(error) if error.kind() == io::ErrorKind::NotFound => {
+                self.source_dir = None;
+                self.target_dir = None;
+                fs_err::hard_link(source, target)
+            }
+            result => result.map_err(failed),
+        }
     }
 
     #[cfg(not(unix))]
@@ -198,22 +208,54 @@ fn open_dir<'a>(
     slot: &'a mut Option<(PathBuf, rustix::fd::OwnedFd)>,
     dir: &Path,
 ) -> io::Result<&'a rustix::fd::OwnedFd> {
-    use rustix::fs::{Mode, OFlags};
     let reuse = slot
         .as_ref()
         .is_some_and(|(open, _)| open.as_os_str() == dir.as_os_str());
     if !reuse {
-        let fd = rustix::fs::open(
-            dir,
-            OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
-            Mode::empty(),
-        )?;
+        let fd = open_directory(dir)?;
         *slot = Some((dir.to_path_buf(), fd));
     }
     match slot {
         Some((_, fd)) => Ok(fd),
         None => Err(io::Error::other("no directory is open")),
     }
+}
+
+/// Copies `source` to `target`, which must not exist (a copy never writes over a file, nor
+/// through a hard link into the cache), keeping the permissions.
+fn copy_new(source: &Path, target: &Path) -> io::Result<()> {
+    let reader = fs_err::File::open(source)?;
+    let permissions = reader.metadata()?.permissions();
+    let writer = fs_err::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(target)?;
+    io::copy(&mut reader.file(), &mut writer.file()).map_err(|error| {
+        io::Error::new(
+            error.kind(),
+            format!(
+                "failed to copy \"{}\" to \"{}\": {error}",
+                source.display(),
+                target.display()
+            ),
+        )
+    })?;
+    writer.set_permissions(permissions)
+}
+
+/// Opens `dir` for `*at` system calls only (`O_PATH` where there is one).
+#[cfg(unix)]
+pub(crate) fn open_directory(dir: &Path) -> io::Result<rustix::fd::OwnedFd> {
+    use rustix::fs::{Mode, OFlags};
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    let access = OFlags::PATH;
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    let access = OFlags::RDONLY;
+    Ok(rustix::fs::open(
+        dir,
+        access | OFlags::DIRECTORY | OFlags::CLOEXEC,
+        Mode::empty(),
+    )?)
 }
 
 /// One attempt, no fallback.
@@ -230,7 +272,7 @@ fn link(mode: LinkMode, source: &Path, target: &Path) -> io::Result<()> {
             )
         }),
         LinkMode::Hardlink => fs_err::hard_link(source, target),
-        LinkMode::Copy => fs_err::copy(source, target).map(|_| ()),
+        LinkMode::Copy => copy_new(source, target),
         #[cfg(unix)]
         LinkMode::Symlink => fs_err::os::unix::fs::symlink(source, target),
         #[cfg(not(unix))]
@@ -274,6 +316,10 @@ mod tests {
             first_link(LinkMode::Copy, &source, &copy).unwrap(),
             LinkMode::Copy
         );
+        assert_eq!(fs_err::read_to_string(&copy).unwrap(), "content");
+        // Never over an existing file.
+        let exists = link(LinkMode::Copy, &target, &copy).unwrap_err();
+        assert_eq!(exists.kind(), io::ErrorKind::AlreadyExists);
         let missing = first_link(LinkMode::Clone, &dir.path().join("gone"), &copy).unwrap_err();
         assert_eq!(missing.kind(), io::ErrorKind::NotFound);
     }

@@ -15,9 +15,10 @@
 //! undoes what was done; a process killed before it leaves the journal, and [`recover`] (run
 //! under the environment lock before anything else) undoes it. Undoing needs no record of
 //! progress, because each operation's state can be seen on disk: a staged file that is gone was
-//! placed (remove the destination); a linked destination that exists is ours (remove it) unless
-//! it is a file the commit had to back up first and that backup was not taken yet (then it is
-//! still the old file); a backup that exists was taken (move it back); a created directory is
+//! placed and a linked destination that exists was linked (remove them), unless the commit backs
+//! up a file from that path and the backup is not in the backup directory (not taken yet, or
+//! moved back by an earlier undo: the path holds the old file); a backup that exists was taken
+//! (move it back); a created directory is
 //! removed if it is empty. Nothing else can be at a destination: the plan backs up every
 //! existing file it replaces, and the environment lock keeps other volley processes out. Undoing
 //! twice is harmless, so a crash during a recovery is recovered by the next one. Without a
@@ -241,18 +242,15 @@ fn undo(operations: &[Operation]) -> io::Result<()> {
             _ => None,
         })
         .collect();
+    // What is at a destination is ours unless the commit backs up a file from there and that
+    // backup is not in the backup directory: not taken yet, or already moved back by an earlier
+    // undo (then the destination holds the original again).
+    let ours = |to: &Path| exists(to) && backups.get(to).is_none_or(|backup| exists(backup));
     let mut first_error = None;
     for operation in operations.iter().rev() {
         let result = match operation {
-            Operation::Place { from, to } if !exists(from) && exists(to) => fs_err::remove_file(to),
-            Operation::Link { to, .. }
-                if exists(to)
-                    && backups
-                        .get(to.as_path())
-                        .is_none_or(|backup| exists(backup)) =>
-            {
-                fs_err::remove_file(to)
-            }
+            Operation::Place { from, to } if !exists(from) && ours(to) => fs_err::remove_file(to),
+            Operation::Link { to, .. } if ours(to) => fs_err::remove_file(to),
             Operation::Backup { from, to } if exists(to) => move_file(to, from),
             Operation::CreateDir(dir) => {
                 if let Err(error) = fs_err::remove_dir(dir) {
@@ -527,6 +525,21 @@ mod tests {
             assert!(!root.path().join(TRANSACTION_DIR).exists());
             assert!(!recover(root.path()).unwrap());
         }
+    }
+
+    #[test]
+    fn undoing_twice_keeps_the_restored_files() {
+        let root = tempfile::tempdir().unwrap();
+        let (transaction, operations) = setup(root.path());
+        let env = root.path().join("env");
+        let before = volley_test_support::snapshot_tree(&env);
+        operations.iter().for_each(run);
+        // The first undo restores everything but (as if it stopped there) keeps the journal.
+        undo(&operations).unwrap();
+        assert_eq!(volley_test_support::snapshot_tree(&env), before);
+        undo(&operations).unwrap();
+        assert_eq!(volley_test_support::snapshot_tree(&env), before);
+        drop(transaction);
     }
 
     #[test]

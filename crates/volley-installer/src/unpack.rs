@@ -205,14 +205,7 @@ impl OpenTree {
     fn open(root: &Path) -> io::Result<Self> {
         #[cfg(unix)]
         {
-            use rustix::fs::{Mode, OFlags};
-            let fd = rustix::fs::open(
-                root,
-                OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
-                Mode::empty(),
-            )
-            .map_err(|errno| {
-                let error = io::Error::from(errno);
+            let fd = crate::link::open_directory(root).map_err(|error| {
                 io::Error::new(error.kind(), format!("\"{}\": {error}", root.display()))
             })?;
             Ok(Self {
