@@ -1,7 +1,7 @@
 //! The cache root: where it is, its marker files, and paths to buckets and entries.
 
-use std::path::{Path, PathBuf};
 use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use tempfile::TempDir;
