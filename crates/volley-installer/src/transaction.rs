@@ -271,7 +271,9 @@ fn undo(operations: &[Operation]) -> io::Result<()> {
 /// Writes the journal: a header, then `kind\0path\0path\0` per operation, then an end mark;
 /// to a temporary name first, so that `journal` is complete whenever it exists.
 fn write_journal(path: &Path, operations: &[Operation]) -> io::Result<()> {
-    let mut content = JOURNAL_HEADER.to_vec();
+    let temporary = path.with_extension("partial");
+    let mut out = io::BufWriter::with_capacity(256 * 1024, fs_err::File::create(&temporary)?);
+    out.write_all(JOURNAL_HEADER)?;
     for operation in operations {
         let (kind, first, second): (&[u8], &Path, &Path) = match operation {
             Operation::CreateDir(dir) => (b"D", dir, Path::new("")),
@@ -279,18 +281,13 @@ fn write_journal(path: &Path, operations: &[Operation]) -> io::Result<()> {
             Operation::Place { from, to } => (b"P", from, to),
             Operation::Link { from, to } => (b"L", from, to),
         };
-        content.extend_from_slice(kind);
-        content.push(0);
-        content.extend_from_slice(&path_bytes(first));
-        content.push(0);
-        content.extend_from_slice(&path_bytes(second));
-        content.push(0);
+        for field in [kind, &path_bytes(first), &path_bytes(second)] {
+            out.write_all(field)?;
+            out.write_all(&[0])?;
+        }
     }
-    content.extend_from_slice(JOURNAL_END);
-    let temporary = path.with_extension("partial");
-    let mut file = fs_err::File::create(&temporary)?;
-    file.write_all(&content)?;
-    drop(file);
+    out.write_all(JOURNAL_END)?;
+    out.into_inner().map_err(io::IntoInnerError::into_error)?;
     fs_err::rename(&temporary, path)
 }
 
@@ -335,9 +332,9 @@ fn read_journal(content: &[u8]) -> Result<Vec<Operation>, String> {
 }
 
 #[cfg(unix)]
-fn path_bytes(path: &Path) -> Vec<u8> {
+fn path_bytes(path: &Path) -> std::borrow::Cow<'_, [u8]> {
     use std::os::unix::ffi::OsStrExt;
-    path.as_os_str().as_bytes().to_vec()
+    std::borrow::Cow::Borrowed(path.as_os_str().as_bytes())
 }
 
 #[cfg(unix)]
@@ -348,8 +345,8 @@ fn path_from_bytes(bytes: &[u8]) -> PathBuf {
 
 // Elsewhere paths go through UTF-8 (lossy): volley installs on Unix.
 #[cfg(not(unix))]
-fn path_bytes(path: &Path) -> Vec<u8> {
-    path.to_string_lossy().into_owned().into_bytes()
+fn path_bytes(path: &Path) -> std::borrow::Cow<'_, [u8]> {
+    std::borrow::Cow::Owned(path.to_string_lossy().into_owned().into_bytes())
 }
 
 #[cfg(not(unix))]
