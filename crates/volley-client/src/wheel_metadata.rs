@@ -169,6 +169,7 @@ mod tests {
     use std::io::{Cursor, Write};
 
     use bytes::Bytes;
+    use volley_test_support::noise;
     use zip::write::{SimpleFileOptions, ZipWriter};
 
     use super::*;
@@ -182,19 +183,6 @@ mod tests {
             writer.write_all(content).unwrap();
         }
         writer.finish().unwrap().into_inner()
-    }
-
-    /// Incompressible filler, so that the wheel is as large as its content.
-    fn noise(len: usize) -> Vec<u8> {
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        (0..len)
-            .map(|_| {
-                state ^= state << 13;
-                state ^= state >> 7;
-                state ^= state << 17;
-                state as u8
-            })
-            .collect()
     }
 
     fn filename(text: &str) -> WheelFilename {

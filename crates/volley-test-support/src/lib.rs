@@ -65,7 +65,7 @@ pub use proxy::ForwardProxy;
 pub use sdist::{BuiltFile, SdistBuilder};
 pub use server::{IndexServer, IndexServerBuilder, RecordedRequest};
 pub use tls::TestCertificates;
-pub use wheel::{BuiltWheel, WheelBuilder, escape_name, normalize_name, sha256_hex};
+pub use wheel::{BuiltWheel, WheelBuilder, escape_name, noise, normalize_name, sha256_hex};
 
 /// An in-tree PEP 517 backend (standard library only) for build tests: written by a test into
 /// a project's `_backend/mybackend.py` with `backend-path = ["_backend"]` and

@@ -458,6 +458,20 @@ pub(crate) fn zip_entries(entries: &[(String, Vec<u8>)]) -> Vec<u8> {
     writer.finish().expect("finish the zip").into_inner()
 }
 
+/// Incompressible bytes (a xorshift sequence), so that a file holding them is about as large
+/// zipped as it is: for wheels that must be big on the wire.
+pub fn noise(len: usize) -> Vec<u8> {
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    (0..len)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state.to_le_bytes()[0]
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

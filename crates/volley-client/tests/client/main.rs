@@ -21,7 +21,7 @@ use url::Url;
 use volley_cache::Cache;
 use volley_client::{ClientOptions, IndexFile, NoReporter, RegistryClient};
 use volley_packaging::PackageName;
-use volley_test_support::{IndexServer, RecordedRequest};
+use volley_test_support::{IndexServer, RecordedRequest, noise};
 
 fn name(text: &str) -> PackageName {
     PackageName::from_str(text).unwrap()
@@ -44,19 +44,6 @@ fn client_with(options: ClientOptions, cache: &Cache) -> RegistryClient {
 
 fn client(server: &IndexServer, cache: &Cache) -> RegistryClient {
     client_with(options(server), cache)
-}
-
-/// Incompressible bytes, so that a wheel holding them is about as large.
-fn noise(len: usize) -> Vec<u8> {
-    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state as u8
-        })
-        .collect()
 }
 
 /// The file of `filename` on the page of `project`.

@@ -8,7 +8,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use volley_cache::Cache;
-use volley_client::{DownloadProgress, DownloadReader};
+use volley_client::{DownloadProgress, DownloadReader, IndexFile, RegistryClient};
 use volley_test_support::{Fault, FaultKind, IndexServer, WheelBuilder};
 
 use super::{client, files_under, index_file, noise};
@@ -38,84 +38,89 @@ fn read_on_a_thread(
     })
 }
 
-#[tokio::test]
-async fn a_download_is_read_as_it_arrives() {
-    let (server, bytes) = server_with_wheel(400_000);
-    server.inject(Fault::new(
-        ".whl",
-        FaultKind::SlowBody {
-            chunk: 50_000,
-            delay: Duration::from_millis(5),
-        },
-        1,
-    ));
+/// A download of a wheel of about `len` incompressible bytes, with `faults` injected, and its
+/// progress to follow. Started, or about to be.
+struct Followed {
+    _server: IndexServer,
+    bytes: Vec<u8>,
+    cache: Cache,
+    client: RegistryClient,
+    file: IndexFile,
+    progress: Arc<DownloadProgress>,
+}
+
+async fn follow(len: usize, faults: impl IntoIterator<Item = Fault>) -> Followed {
+    let (server, bytes) = server_with_wheel(len);
+    for fault in faults {
+        server.inject(fault);
+    }
     let cache = Cache::temp().unwrap();
     let client = client(&server, &cache);
     let file = index_file(&client, "a", "a-1.0-py3-none-any.whl").await;
     let progress = client
         .download_progress(&file)
         .expect("a download to follow");
-    assert!(progress.started().await);
-    let reader = read_on_a_thread(progress);
-    let done = client.download(&file).await.unwrap();
-    let (runs, read) = tokio::task::spawn_blocking(move || reader.join().unwrap())
+    Followed {
+        _server: server,
+        bytes,
+        cache,
+        client,
+        file,
+        progress,
+    }
+}
+
+/// A body sent `chunk` bytes at a time, `delay` apart.
+fn slow_body(chunk: usize, delay: Duration) -> Fault {
+    Fault::new(".whl", FaultKind::SlowBody { chunk, delay }, 1)
+}
+
+/// What a reading thread returned, waited for off the runtime's threads.
+async fn joined<T: Send + 'static>(thread: std::thread::JoinHandle<T>) -> T {
+    tokio::task::spawn_blocking(move || thread.join().unwrap())
         .await
-        .unwrap();
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_download_is_read_as_it_arrives() {
+    let followed = follow(400_000, [slow_body(50_000, Duration::from_millis(5))]).await;
+    assert!(followed.progress.started().await);
+    let reader = read_on_a_thread(Arc::clone(&followed.progress));
+    let done = followed.client.download(&followed.file).await.unwrap();
+    let (runs, read) = joined(reader).await;
     assert_eq!(runs, 1);
     let read = read.unwrap();
-    assert_eq!(read.len(), bytes.len());
-    assert!(read == bytes, "the bytes read are the file's");
-    assert!(fs_err::read(&done.path).unwrap() == bytes);
+    assert_eq!(read.len(), followed.bytes.len());
+    assert!(read == followed.bytes, "the bytes read are the file's");
+    assert!(fs_err::read(&done.path).unwrap() == followed.bytes);
 
     // Nothing to follow once the file is in the cache.
-    assert!(client.download_progress(&file).is_none());
+    assert!(followed.client.download_progress(&followed.file).is_none());
 }
 
 #[tokio::test]
 async fn a_retry_is_followed_from_its_first_byte() {
-    let (server, bytes) = server_with_wheel(1_000_000);
     // The first attempt breaks off after more than one write to the file; the second answers
     // a second late, so the reader has long read what the first attempt wrote.
-    server.inject(Fault::new(
-        ".whl",
-        FaultKind::Truncate { after: 600_000 },
-        1,
-    ));
-    server.inject(Fault::new(
-        ".whl",
-        FaultKind::Delay(Duration::from_secs(1)),
-        1,
-    ));
-    let cache = Cache::temp().unwrap();
-    let client = client(&server, &cache);
-    let file = index_file(&client, "a", "a-1.0-py3-none-any.whl").await;
-    let progress = client
-        .download_progress(&file)
-        .expect("a download to follow");
-    let reader = read_on_a_thread(progress);
-    client.download(&file).await.unwrap();
-    let (runs, read) = tokio::task::spawn_blocking(move || reader.join().unwrap())
-        .await
-        .unwrap();
+    let faults = [
+        Fault::new(".whl", FaultKind::Truncate { after: 600_000 }, 1),
+        Fault::new(".whl", FaultKind::Delay(Duration::from_secs(1)), 1),
+    ];
+    let followed = follow(1_000_000, faults).await;
+    let reader = read_on_a_thread(Arc::clone(&followed.progress));
+    followed.client.download(&followed.file).await.unwrap();
+    let (runs, read) = joined(reader).await;
     assert_eq!(runs, 2, "the reading started over with the retry");
-    assert!(read.unwrap() == bytes);
+    assert!(read.unwrap() == followed.bytes);
 }
 
 #[tokio::test]
 async fn a_reader_never_ends_a_download_whose_hash_is_wrong() {
-    let (server, _) = server_with_wheel(300_000);
-    server.inject(Fault::new(".whl", FaultKind::WrongBody, 1));
-    let cache = Cache::temp().unwrap();
-    let client = client(&server, &cache);
-    let file = index_file(&client, "a", "a-1.0-py3-none-any.whl").await;
-    let progress = client
-        .download_progress(&file)
-        .expect("a download to follow");
-    let reader = read_on_a_thread(progress);
-    client.download(&file).await.unwrap_err();
-    let (_, read) = tokio::task::spawn_blocking(move || reader.join().unwrap())
-        .await
-        .unwrap();
+    let followed = follow(300_000, [Fault::new(".whl", FaultKind::WrongBody, 1)]).await;
+    let reader = read_on_a_thread(Arc::clone(&followed.progress));
+    followed.client.download(&followed.file).await.unwrap_err();
+    let (_, read) = joined(reader).await;
     let error = read.unwrap_err().to_string();
     assert!(
         error.starts_with("the download failed: hash mismatch for "),
@@ -125,23 +130,10 @@ async fn a_reader_never_ends_a_download_whose_hash_is_wrong() {
 
 #[tokio::test]
 async fn a_cancelled_download_fails_its_reader() {
-    let (server, bytes) = server_with_wheel(300_000);
-    server.inject(Fault::new(
-        ".whl",
-        FaultKind::SlowBody {
-            chunk: 1000,
-            delay: Duration::from_millis(20),
-        },
-        1,
-    ));
-    let cache = Cache::temp().unwrap();
-    let client = client(&server, &cache);
-    let file = index_file(&client, "a", "a-1.0-py3-none-any.whl").await;
-    let progress = client
-        .download_progress(&file)
-        .expect("a download to follow");
+    let followed = follow(300_000, [slow_body(1000, Duration::from_millis(20))]).await;
     // The reader gets the first bytes while the download goes on, then waits for more.
     let (first_bytes, got_first_bytes) = mpsc::channel();
+    let progress = Arc::clone(&followed.progress);
     let reader = std::thread::spawn(move || {
         let mut reader = progress.reader();
         let mut start = vec![0; 100];
@@ -153,13 +145,11 @@ async fn a_cancelled_download_fails_its_reader() {
     let start = tokio::task::spawn_blocking(move || got_first_bytes.recv().unwrap())
         .await
         .unwrap();
-    assert_eq!(start, bytes[..100]);
-    client.cancel_download(&file);
-    let read = tokio::task::spawn_blocking(move || reader.join().unwrap())
-        .await
-        .unwrap();
+    assert_eq!(start, followed.bytes[..100]);
+    followed.client.cancel_download(&followed.file);
+    let read = joined(reader).await;
     insta::assert_snapshot!(read.unwrap_err(), @"the download failed: the download was cancelled");
-    let wheels = cache.bucket(volley_cache::CacheBucket::Wheels);
+    let wheels = followed.cache.bucket(volley_cache::CacheBucket::Wheels);
     assert!(
         files_under(&wheels).is_empty(),
         "{:?}",

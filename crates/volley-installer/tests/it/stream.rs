@@ -11,7 +11,7 @@ use std::thread::JoinHandle;
 
 use flate2::Crc;
 use volley_installer::{StreamFallback, StreamedWheel, UnpackedWheel, unpack_wheel};
-use volley_test_support::{BuiltWheel, WheelBuilder, snapshot_tree};
+use volley_test_support::{BuiltWheel, WheelBuilder, noise, snapshot_tree};
 use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipArchive, ZipWriter};
 
@@ -195,19 +195,6 @@ fn demo_builder() -> WheelBuilder {
         .data_file("data", "share/demo/readme.txt", "shared data\n")
         .data_file("headers", "demo.h", "#define DEMO 1\n")
         .entry_point("console_scripts", "demo", "demo_pkg:run")
-}
-
-/// Incompressible bytes.
-fn noise(len: usize) -> Vec<u8> {
-    let mut state = 0x2545_f491_4f6c_dd1d_u64;
-    (0..len)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state as u8
-        })
-        .collect()
 }
 
 /// The wheel's entries, rewritten: `stored` decides which are stored rather than deflated, and
