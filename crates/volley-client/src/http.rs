@@ -181,7 +181,7 @@ impl Http {
     ) -> Result<reqwest::Response, Failure> {
         let mut request = self
             .transport
-            .client_for(url)
+            .client_for(url)?
             .get(url.clone())
             .headers(headers.clone());
         if let Some(credentials) = credentials {

@@ -19,6 +19,7 @@
 
 use std::net::IpAddr;
 use std::path::Path;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use url::{Host, Url};
@@ -27,43 +28,64 @@ use crate::credentials::redact;
 use crate::{ClientError, ClientOptions};
 
 /// The clients and the trusted hosts.
+///
+/// The clients are made on the first request, not before: reading the certificate bundles and
+/// building TLS configurations costs milliseconds that a run served from the cache never needs.
+/// A bad `--cert` or `--client-cert` is reported by the first request that needs the network (as
+/// pip does); a bad proxy or trusted host at once.
 #[derive(Debug)]
 pub(crate) struct Transport {
+    options: ClientOptions,
+    clients: OnceLock<Result<Clients, ClientError>>,
+    trusted_hosts: Vec<TrustedHost>,
+}
+
+#[derive(Debug)]
+struct Clients {
     client: reqwest::Client,
     /// For trusted hosts: certificates not checked. `None` when there are none.
     trusted_client: Option<reqwest::Client>,
-    trusted_hosts: Vec<TrustedHost>,
 }
 
 impl Transport {
     pub(crate) fn new(options: &ClientOptions) -> Result<Self, ClientError> {
-        // Idempotent: fails only when a provider is installed already.
-        let _ = rustls::crypto::ring::default_provider().install_default();
         let trusted_hosts = options
             .trusted_hosts
             .iter()
             .map(|value| TrustedHost::parse(value))
             .collect::<Result<Vec<_>, _>>()?;
-        let settings = Settings::read(options)?;
-        let client = settings.client(false)?;
-        let trusted_client = if trusted_hosts.is_empty() {
-            None
-        } else {
-            Some(settings.client(true)?)
-        };
+        // Cheap to check now, unlike the certificates.
+        proxy_of(options)?;
         Ok(Self {
-            client,
-            trusted_client,
+            options: options.clone(),
+            clients: OnceLock::new(),
             trusted_hosts,
         })
     }
 
-    /// The client for a request to `url`.
-    pub(crate) fn client_for(&self, url: &Url) -> &reqwest::Client {
-        match &self.trusted_client {
+    /// The client for a request to `url`, made with its settings on the first call.
+    pub(crate) fn client_for(&self, url: &Url) -> Result<&reqwest::Client, ClientError> {
+        let clients = self
+            .clients
+            .get_or_init(|| {
+                // Idempotent: fails only when a provider is installed already.
+                let _ = rustls::crypto::ring::default_provider().install_default();
+                let settings = Settings::read(&self.options)?;
+                Ok(Clients {
+                    client: settings.client(false)?,
+                    trusted_client: if self.trusted_hosts.is_empty() {
+                        None
+                    } else {
+                        Some(settings.client(true)?)
+                    },
+                })
+            })
+            .as_ref()
+            .map_err(Clone::clone)?;
+        Ok(match &clients.trusted_client {
             Some(trusted) if self.is_trusted(url) => trusted,
-            _ => &self.client,
-        }
+            _ => &clients.client,
+        })
     }
 
     fn is_trusted(&self, url: &Url) -> bool {
@@ -193,16 +215,7 @@ impl<'a> Settings<'a> {
                 reqwest::Identity::from_pem(&pem).map_err(|error| invalid(source_chain(&error)))
             })
             .transpose()?;
-        let proxy = options
-            .proxy
-            .as_deref()
-            .map(|proxy| {
-                reqwest::Proxy::all(proxy).map_err(|error| ClientError::Proxy {
-                    proxy: redact_proxy(proxy),
-                    reason: source_chain(&error),
-                })
-            })
-            .transpose()?;
+        let proxy = proxy_of(options)?;
         Ok(Self {
             options,
             roots,
@@ -236,6 +249,20 @@ impl<'a> Settings<'a> {
             reason: source_chain(&error),
         })
     }
+}
+
+/// The proxy `options` name, checked.
+fn proxy_of(options: &ClientOptions) -> Result<Option<reqwest::Proxy>, ClientError> {
+    options
+        .proxy
+        .as_deref()
+        .map(|proxy| {
+            reqwest::Proxy::all(proxy).map_err(|error| ClientError::Proxy {
+                proxy: redact_proxy(proxy),
+                reason: source_chain(&error),
+            })
+        })
+        .transpose()
 }
 
 /// The certificates of a PEM bundle.
@@ -382,7 +409,10 @@ mod tests {
             },
         ]
         .map(|options| {
+            // Made on the first request: that is where the settings' errors show.
+            let url = Url::parse("https://example.org/simple/").unwrap();
             Transport::new(&options)
+                .and_then(|transport| transport.client_for(&url).map(drop))
                 .unwrap_err()
                 .to_string()
                 .replace(&dir.path().display().to_string(), "[DIR]")

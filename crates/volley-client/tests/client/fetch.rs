@@ -629,14 +629,18 @@ async fn a_local_directory_index_is_read_from_disk() {
     ));
 }
 
-#[test]
-fn a_missing_certificate_file_is_named() {
+#[tokio::test]
+async fn a_missing_certificate_file_is_named_by_the_first_request() {
+    let server = IndexServer::builder()
+        .wheel(WheelBuilder::new("a", "1.0").build())
+        .start();
     let options = ClientOptions {
         extra_root_certificates: vec!["/nonexistent/volley-test/ca.pem".into()],
-        ..ClientOptions::default()
+        ..options(&server)
     };
-    let error =
-        RegistryClient::new(options, Cache::temp().unwrap(), Arc::new(NoReporter)).unwrap_err();
+    // The clients are made when the network is first needed, not before.
+    let client = client_with(options, &Cache::temp().unwrap());
+    let error = client.project_page(&name("a")).await.unwrap_err();
     assert!(matches!(error, ClientError::Certificate { .. }), "{error}");
     assert!(
         error.to_string().starts_with(
@@ -644,6 +648,7 @@ fn a_missing_certificate_file_is_named() {
         ),
         "{error}"
     );
+    assert!(server.requests().is_empty(), "nothing was sent");
 }
 
 #[test]
