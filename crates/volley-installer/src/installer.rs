@@ -22,6 +22,7 @@
 //! makes one system call per file instead of two: an install of many small files costs little
 //! more than its links.
 
+use std::borrow::Cow;
 use std::ffi::OsString;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -38,7 +39,7 @@ use crate::layout::Layout;
 use crate::link::{LinkMode, first_link};
 use crate::path::normalize;
 use crate::placement::{Placement, Recording, Source, place};
-use crate::record::write_record;
+use crate::record::{RecordRow, write_record};
 use crate::staging::{for_each_parallel, map_parallel};
 use crate::transaction::{self, CommitError, CommitHook, Operation, Transaction};
 use crate::uninstall::{Removal, UninstallSummary};
@@ -394,34 +395,31 @@ pub(crate) fn apply(
     let wheels: Vec<usize> = (0..placements.len()).collect();
     let records = map_parallel(&wheels, settings.threads, |&wheel| {
         let placement = &placements[wheel];
-        let mut rows: FxHashMap<String, (String, String)> = FxHashMap::default();
-        for file in &placement.files {
-            let (path, hash, size) = file.record_row(&placement.lib_dir);
-            rows.insert(path, (hash, size));
-        }
-        for pyc in &pycs[wheel] {
-            rows.insert(
-                crate::path::relative_path(&placement.lib_dir, &pyc.destination),
-                (format!("sha256={}", pyc.hash), pyc.size.to_string()),
-            );
-        }
-        let record_name = format!(
-            "{}/RECORD",
-            placement
-                .dist_info
-                .file_name()
-                .unwrap_or_default()
-                .to_string_lossy()
-        );
-        rows.insert(record_name, (String::new(), String::new()));
-        let mut rows: Vec<(String, String, String)> = rows
-            .into_iter()
-            .map(|(path, (hash, size))| (path, hash, size))
+        let mut rows: Vec<RecordRow<'_>> = placement
+            .files
+            .iter()
+            .map(|file| file.record_row(&placement.lib_dir))
             .collect();
-        let record = write_record(&mut rows);
+        // A compiled `.pyc` replaces a wheel's own file of the same path: it comes later.
+        rows.extend(pycs[wheel].iter().map(|pyc| RecordRow {
+            path: crate::path::relative_path(&placement.lib_dir, &pyc.destination),
+            hash: Some((Cow::Borrowed(pyc.hash.as_str()), pyc.size)),
+        }));
+        rows.push(RecordRow {
+            path: format!(
+                "{}/RECORD",
+                placement
+                    .dist_info
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+            ),
+            hash: None,
+        });
+        let (record, rows) = write_record(rows);
         let staged = stage.join(format!("{wheel}-RECORD"));
         write_new(&staged, record.as_bytes(), false).map_err(stage_error)?;
-        Ok::<_, InstallError>((staged, rows.len()))
+        Ok::<_, InstallError>((staged, rows))
     })?;
     let mut places = Places::default();
     let mut installed = Vec::with_capacity(placements.len());

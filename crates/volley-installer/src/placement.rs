@@ -12,6 +12,7 @@
 //! entry-point launchers, `INSTALLER`, `REQUESTED`, `direct_url.json`, and `RECORD` (written by
 //! the installer once bytecode is known). Everything else is linked (see `link`).
 
+use std::borrow::Cow;
 use std::ffi::OsString;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -22,7 +23,7 @@ use volley_packaging::{PackageName, Version};
 use crate::InstallError;
 use crate::layout::Layout;
 use crate::path::relative_path;
-use crate::record::sha256_digest;
+use crate::record::{RecordRow, sha256_digest};
 use crate::script::{fix_shebang, is_entry_point_wrapper, launcher, script_names};
 use crate::unpack::{UnpackedWheel, is_data_script};
 
@@ -70,17 +71,18 @@ pub(crate) enum Source {
 }
 
 impl PlacedFile {
-    /// The RECORD row of this file: path relative to `lib_dir`, `sha256=...`, size.
-    pub(crate) fn record_row(&self, lib_dir: &Path) -> (String, String, String) {
-        let (hash, size) = match &self.source {
-            Source::Link { hash, size, .. } => (hash.clone(), *size),
-            Source::Fresh { content, .. } => (sha256_digest(content), content.len() as u64),
+    /// The RECORD row of this file: its path relative to `lib_dir`, its sha256 and size.
+    pub(crate) fn record_row(&self, lib_dir: &Path) -> RecordRow<'_> {
+        let hash = match &self.source {
+            Source::Link { hash, size, .. } => (Cow::Borrowed(hash.as_str()), *size),
+            Source::Fresh { content, .. } => {
+                (Cow::Owned(sha256_digest(content)), content.len() as u64)
+            }
         };
-        (
-            relative_path(lib_dir, &self.destination),
-            format!("sha256={hash}"),
-            size.to_string(),
-        )
+        RecordRow {
+            path: relative_path(lib_dir, &self.destination),
+            hash: Some(hash),
+        }
     }
 }
 
@@ -103,20 +105,22 @@ pub(crate) fn place(
             continue;
         };
         let cached = wheel.root().join(&file.path);
-        let mut source = Source::Link {
-            path: cached.clone(),
-            hash: file.hash.clone(),
-            size: file.size,
-        };
+        let mut rewritten = None;
         if is_data_script(&file.path) && starts_with_python_shebang(&cached, wheel)? {
             let content = fs_err::read(&cached).map_err(|error| corrupt(wheel, error))?;
-            if let Some(fixed) = fix_shebang(&content, python) {
-                source = Source::Fresh {
-                    content: fixed,
-                    executable: true,
-                };
-            }
+            rewritten = fix_shebang(&content, python);
         }
+        let source = match rewritten {
+            Some(fixed) => Source::Fresh {
+                content: fixed,
+                executable: true,
+            },
+            None => Source::Link {
+                path: cached,
+                hash: file.hash.clone(),
+                size: file.size,
+            },
+        };
         if files.insert(destination.clone(), source) {
             tracing::debug!(
                 "wheel {file_name}: two files install to {}, the later one wins",

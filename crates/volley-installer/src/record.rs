@@ -143,33 +143,63 @@ fn parse_quoted_row(
     Ok((fields, lines, content.len()))
 }
 
-/// Writes RECORD rows (`path`, `sha256=...` or empty, size or empty) as CSV, sorted by path as
-/// pip does, one `\n`-terminated line each.
-pub(crate) fn write_record(rows: &mut [(String, String, String)]) -> String {
-    rows.sort();
-    write_rows(rows)
+/// One row of an installed distribution's `RECORD`: a path relative to the lib directory, and the
+/// sha256 (urlsafe base64) and size of the file, or neither (the `RECORD` itself).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RecordRow<'a> {
+    pub(crate) path: String,
+    pub(crate) hash: Option<(std::borrow::Cow<'a, str>, u64)>,
+}
+
+/// Writes a `RECORD`: rows sorted by path as pip does, one `\n`-terminated line each; of rows
+/// with the same path, the last one given wins.
+pub(crate) fn write_record(mut rows: Vec<RecordRow<'_>>) -> (String, usize) {
+    // Stable: equal paths keep their order, and the later row is kept.
+    rows.sort_by(|a, b| a.path.cmp(&b.path));
+    rows.dedup_by(|later, earlier| {
+        if later.path == earlier.path {
+            std::mem::swap(later, earlier);
+            true
+        } else {
+            false
+        }
+    });
+    let mut out = String::with_capacity(rows.len() * 80);
+    for row in &rows {
+        push_csv_field(&mut out, &row.path);
+        match &row.hash {
+            Some((hash, size)) => {
+                use std::fmt::Write;
+                let _ = writeln!(out, ",sha256={hash},{size}");
+            }
+            None => out.push_str(",,\n"),
+        }
+    }
+    (out, rows.len())
 }
 
 /// Writes rows as CSV in the order given, one `\n`-terminated line each.
 pub(crate) fn write_rows(rows: &[(String, String, String)]) -> String {
     let mut out = String::new();
     for (path, hash, size) in rows.iter() {
-        out.push_str(&csv_field(path));
+        push_csv_field(&mut out, path);
         out.push(',');
-        out.push_str(&csv_field(hash));
+        push_csv_field(&mut out, hash);
         out.push(',');
-        out.push_str(&csv_field(size));
+        push_csv_field(&mut out, size);
         out.push('\n');
     }
     out
 }
 
-/// Quotes a CSV field the way Python's `csv.writer` does by default (QUOTE_MINIMAL).
-fn csv_field(field: &str) -> String {
+/// Appends a CSV field quoted the way Python's `csv.writer` does by default (QUOTE_MINIMAL).
+fn push_csv_field(out: &mut String, field: &str) {
     if field.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", field.replace('"', "\"\""))
+        out.push('"');
+        out.push_str(&field.replace('"', "\"\""));
+        out.push('"');
     } else {
-        field.to_string()
+        out.push_str(field);
     }
 }
 
@@ -265,15 +295,28 @@ mod tests {
     }
 
     #[test]
-    fn writes_sorted_quoted_rows() {
-        let mut rows = vec![
-            ("b.py".to_string(), "sha256=X".to_string(), "1".to_string()),
-            ("a,1.py".to_string(), String::new(), String::new()),
+    fn writes_sorted_quoted_rows_the_last_of_a_path_winning() {
+        let row = |path: &str, hash: Option<(&'static str, u64)>| RecordRow {
+            path: path.to_string(),
+            hash: hash.map(|(hash, size)| (std::borrow::Cow::Borrowed(hash), size)),
+        };
+        let rows = vec![
+            row("b.py", Some(("X", 1))),
+            row("a,1.py", None),
+            row("c.pyc", Some(("old", 2))),
+            row("c.pyc", Some(("new", 3))),
         ];
-        insta::assert_snapshot!(write_record(&mut rows), @r#"
+        let (record, count) = write_record(rows);
+        assert_eq!(count, 3);
+        insta::assert_snapshot!(record, @r#"
         "a,1.py",,
         b.py,sha256=X,1
+        c.pyc,sha256=new,3
         "#);
+        assert_eq!(
+            write_rows(&[("a\"b".to_string(), String::new(), "1".to_string())]),
+            "\"a\"\"b\",,1\n"
+        );
     }
 
     #[test]
