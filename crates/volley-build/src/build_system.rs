@@ -12,7 +12,7 @@
 //! - `backend-path` entries are relative to the project root and must stay inside it, after
 //!   symlinks are resolved.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use volley_packaging::Requirement;
@@ -136,7 +136,8 @@ pub(crate) fn resolve_backend_path(
             let joined = root.join(relative);
             // Resolve symlinks where the path exists; a missing directory is judged lexically
             // (the backend import then fails with its own message).
-            let resolved = fs_err::canonicalize(&joined).unwrap_or_else(|_| lexical(&joined));
+            let resolved =
+                fs_err::canonicalize(&joined).unwrap_or_else(|_| crate::source::normalize(&joined));
             if resolved.starts_with(&root) {
                 Ok(resolved)
             } else {
@@ -146,21 +147,6 @@ pub(crate) fn resolve_backend_path(
             }
         })
         .collect()
-}
-
-/// `path` with `.` and `..` components applied without touching the filesystem.
-fn lexical(path: &Path) -> PathBuf {
-    let mut normalized = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                normalized.pop();
-            }
-            other => normalized.push(other),
-        }
-    }
-    normalized
 }
 
 fn string_list(value: &toml::Value) -> Option<Vec<&str>> {

@@ -364,7 +364,7 @@ fn parse_extras(text: &str) -> Result<Vec<ExtraName>, String> {
 
 /// `path` with `.` and `..` applied lexically, as Python's `os.path.normpath` (no symlinks
 /// resolved: pip records the path as given).
-fn normalize(path: &Path) -> PathBuf {
+pub(crate) fn normalize(path: &Path) -> PathBuf {
     let mut normalized = PathBuf::new();
     for component in path.components() {
         match component {

@@ -87,8 +87,8 @@ fn parent_dir(path: &Path) -> &Path {
     }
 }
 
-/// Whether two files have the same bytes, compared in chunks.
-fn same_content(a: &Path, b: &Path) -> io::Result<bool> {
+/// Whether two files have the same bytes, compared in chunks. Blocking.
+pub fn same_content(a: &Path, b: &Path) -> io::Result<bool> {
     let mut a = fs_err::File::open(a)?;
     let mut b = fs_err::File::open(b)?;
     if a.metadata()?.len() != b.metadata()?.len() {

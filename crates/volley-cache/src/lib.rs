@@ -29,7 +29,7 @@ mod management;
 pub use bucket::CacheBucket;
 pub use cache::Cache;
 pub use error::CacheError;
-pub use file::{persist_atomic, temp_dir_in, temp_file_in, write_atomic};
+pub use file::{persist_atomic, same_content, temp_dir_in, temp_file_in, write_atomic};
 pub use key::cache_key;
 pub use lock::LockedFile;
 pub use management::CleanSummary;

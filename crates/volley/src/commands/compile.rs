@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use crate::cli::{CompileArgs, CompileFormat, GlobalArgs};
 use crate::commands::request::Request;
 use crate::commands::resolve::{ResolveMode, Resolved, resolve};
-use crate::printer::{Printer, elapsed, packages};
+use crate::printer::Printer;
 use crate::settings::Environment;
 use anyhow::Result;
 
@@ -35,11 +35,6 @@ pub async fn compile(
         &printer,
     )
     .await?;
-    printer.status(format!(
-        "Resolved {} in {}",
-        packages(resolved.resolution.packages.len()),
-        elapsed(resolved.elapsed)
-    ));
     let text = match args.format {
         CompileFormat::RequirementsTxt => render(&args, &request, &resolved)?,
         CompileFormat::PylockToml => {

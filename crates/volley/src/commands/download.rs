@@ -13,7 +13,6 @@
 //!   `PATH` (pip's is the one that runs it). The target flags need `--only-binary :all:` or
 //!   `--no-deps` (see `target.rs`).
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -97,11 +96,6 @@ pub async fn download(
         &printer,
     )
     .await?;
-    printer.status(format!(
-        "Resolved {} in {}",
-        packages(resolved.resolution.packages.len()),
-        elapsed(resolved.elapsed)
-    ));
 
     let mut chosen = Vec::with_capacity(resolved.resolution.packages.len());
     for package in &resolved.resolution.packages {
@@ -211,7 +205,7 @@ async fn save(client: &RegistryClient, file: &IndexFile, dest: &Path) -> Result<
 /// Copy `source` to `target` through a temporary file in its directory, unless `target`
 /// already has the same content. Blocking.
 fn copy_into(source: &Path, target: &Path) -> Result<Saved> {
-    if target.is_file() && same_content(source, target)? {
+    if target.is_file() && volley_cache::same_content(source, target)? {
         return Ok(Saved::AlreadyThere);
     }
     let directory = target.parent().unwrap_or(Path::new("."));
@@ -221,27 +215,6 @@ fn copy_into(source: &Path, target: &Path) -> Result<Saved> {
         .with_context(|| format!("cannot copy {} to {}", source.display(), target.display()))?;
     volley_cache::persist_atomic(temp, target)?;
     Ok(Saved::Copied)
-}
-
-/// Whether two files hold the same bytes. Blocking.
-fn same_content(a: &Path, b: &Path) -> Result<bool> {
-    let mut a = fs_err::File::open(a)?;
-    let mut b = fs_err::File::open(b)?;
-    if a.metadata()?.len() != b.metadata()?.len() {
-        return Ok(false);
-    }
-    let mut buffer_a = vec![0; 64 * 1024];
-    let mut buffer_b = vec![0; 64 * 1024];
-    loop {
-        let read = a.read(&mut buffer_a)?;
-        if read == 0 {
-            return Ok(true);
-        }
-        b.read_exact(&mut buffer_b[..read])?;
-        if buffer_a[..read] != buffer_b[..read] {
-            return Ok(false);
-        }
-    }
 }
 
 /// pip's `display_path`: relative to the current directory with a leading `./` when inside it.

@@ -173,11 +173,6 @@ pub async fn install(
         &printer,
     )
     .await?;
-    printer.status(format!(
-        "Resolved {} in {}",
-        packages(resolved.resolution.packages.len()),
-        elapsed(resolved.elapsed)
-    ));
 
     let changes = plan(&resolved, args.force_reinstall, args.upgrade, &printer)?;
     let changes = if hash_mode {

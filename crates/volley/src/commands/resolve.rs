@@ -2,7 +2,7 @@
 //! run the resolver on its own thread with the prefetching provider.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{Context, Result};
 use volley_client::RegistryClient;
@@ -17,7 +17,7 @@ use crate::commands::request::Request;
 use crate::destination::Destination;
 use crate::direct::DirectPackages;
 use crate::prepare::Preparer;
-use crate::printer::Printer;
+use crate::printer::{Printer, packages};
 use crate::progress::ProgressReporter;
 use crate::provider::{IndexProvider, Target};
 use crate::settings::{self, CacheSettings, Environment};
@@ -69,7 +69,6 @@ pub struct Resolved {
     pub client: RegistryClient,
     pub preparer: Arc<Preparer>,
     pub reporter: Arc<ProgressReporter>,
-    pub elapsed: Duration,
     /// Paths, URLs, git references and editables, prepared before resolving.
     pub direct: Arc<DirectPackages>,
     /// What builds use (sdists, local projects).
@@ -303,6 +302,12 @@ pub async fn resolve(
             });
         }
     };
+    let elapsed = start.elapsed();
+    printer.status(format!(
+        "Resolved {} in {}",
+        packages(resolution.packages.len()),
+        crate::printer::elapsed(elapsed)
+    ));
     Ok(Resolved {
         interpreter,
         platform,
@@ -315,7 +320,6 @@ pub async fn resolve(
         client,
         preparer,
         reporter,
-        elapsed: start.elapsed(),
         direct,
         builds,
     })

@@ -88,11 +88,6 @@ pub async fn wheel(
         &printer,
     )
     .await?;
-    printer.status(format!(
-        "Resolved {} in {}",
-        packages(resolved.resolution.packages.len()),
-        elapsed(resolved.elapsed)
-    ));
 
     let start = Instant::now();
     let dir = env.cwd.join(&args.wheel_dir);
