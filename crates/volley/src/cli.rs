@@ -27,7 +27,8 @@ pub struct GlobalArgs {
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub quiet: u8,
 
-    /// Print more output: each network fetch with its timing (-vv for debug logs)
+    /// Print more output: each network fetch with its timing (-vv for debug logs, -vvv for
+    /// everything, each line with its time since start; VOLLEY_LOG=<filter> picks the logs)
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 
