@@ -335,8 +335,7 @@ mod tests {
             format!("#!/bin/sh\nexec '{}' \"$@\"\n", base_python().display()),
         )
         .unwrap();
-        use std::os::unix::fs::PermissionsExt;
-        fs_err::set_permissions(&shim, std::fs::Permissions::from_mode(0o755)).unwrap();
+        make_runnable(&shim);
         let interpreter = Interpreter::query(&shim, Some(&cache)).unwrap();
         assert_eq!(interpreter.executable, shim);
         assert_eq!(interpreter.sys_executable, base_python());
@@ -344,6 +343,29 @@ mod tests {
             .unwrap()
             .count();
         assert_eq!(entries, 0);
+    }
+
+    /// Makes the script at `path` executable, and waits until it can be run: a test on another
+    /// thread that forks while this one still had the script open for writing leaves a copy of
+    /// that descriptor in its child until the child execs, and running the script meanwhile
+    /// fails with "text file busy".
+    fn make_runnable(path: &Path) {
+        use std::os::unix::fs::PermissionsExt;
+        fs_err::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        const TEXT_FILE_BUSY: i32 = 26;
+        for _ in 0..100 {
+            match Command::new(path)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+            {
+                Err(error) if error.raw_os_error() == Some(TEXT_FILE_BUSY) => {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                _ => return,
+            }
+        }
     }
 
     #[test]
@@ -358,14 +380,13 @@ mod tests {
 
         let failing = temp.path().join("failing");
         fs_err::write(&failing, "#!/bin/sh\necho 'something broke' >&2\nexit 3\n").unwrap();
-        use std::os::unix::fs::PermissionsExt;
-        fs_err::set_permissions(&failing, std::fs::Permissions::from_mode(0o755)).unwrap();
+        make_runnable(&failing);
         let error = Interpreter::query(&failing, None).unwrap_err();
         insta::assert_snapshot!(redact(error.to_string()), @r#"querying the Python interpreter "[TEMP]/failing" failed (exit status: 3): something broke"#);
 
         let garbage = temp.path().join("garbage");
         fs_err::write(&garbage, "#!/bin/sh\necho 'Hello'\n").unwrap();
-        fs_err::set_permissions(&garbage, std::fs::Permissions::from_mode(0o755)).unwrap();
+        make_runnable(&garbage);
         let error = Interpreter::query(&garbage, None).unwrap_err();
         insta::assert_snapshot!(redact(error.to_string()), @r#"invalid answer from the Python interpreter "[TEMP]/garbage": expected value at line 1 column 1 in "Hello\n""#);
     }
