@@ -28,7 +28,7 @@ pub struct GlobalArgs {
     pub quiet: u8,
 
     /// Print more output: each network fetch with its timing (-vv for debug logs, -vvv for
-    /// everything, each line with its time since start; VOLLEY_LOG=<filter> picks the logs)
+    /// everything, each line with its time since start; VOLLEY_LOG=FILTER picks the logs)
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 
