@@ -23,7 +23,7 @@
 //! more than its links.
 
 use std::borrow::Cow;
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -41,7 +41,7 @@ use crate::path::normalize;
 use crate::placement::{Placement, Recording, Source, place};
 use crate::record::{RecordRow, write_record};
 use crate::staging::{for_each_parallel, map_parallel};
-use crate::transaction::{self, CommitError, CommitHook, Operation, Transaction};
+use crate::transaction::{self, Cached, CommitError, CommitHook, Operation, Transaction};
 use crate::uninstall::{Removal, UninstallSummary};
 use crate::unpack::UnpackedWheel;
 
@@ -296,17 +296,18 @@ pub(crate) fn apply(
 ) -> Result<InstallSummary, InstallError> {
     // Plan: nothing is written yet.
     let started = std::time::Instant::now();
-    let placements: Vec<Placement> = map_parallel(&plan.install, settings.threads, |planned| {
-        place(
-            &planned.wheel,
-            layout,
-            Recording {
-                installer: settings.installer_name,
-                requested: planned.requested,
-                direct_url: planned.direct_url.as_deref(),
-            },
-        )
-    })?;
+    let placements: Vec<Placement<'_>> =
+        map_parallel(&plan.install, settings.threads, |planned| {
+            place(
+                &planned.wheel,
+                layout,
+                Recording {
+                    installer: settings.installer_name,
+                    requested: planned.requested,
+                    direct_url: planned.direct_url.as_deref(),
+                },
+            )
+        })?;
     let removals: Vec<Removal> = plan
         .remove
         .iter()
@@ -323,25 +324,21 @@ pub(crate) fn apply(
             && !removed_dist_infos.contains(&placement.dist_info)
         {
             return Err(InstallError::AlreadyInstalled {
-                wheel: placement.wheel.clone(),
+                wheel: placement.wheel_name().to_string(),
                 dist_info: placement.dist_info.clone(),
             });
         }
     }
-    let removing: FxHashSet<PathBuf> = removals
+    let removing: FxHashSet<&Path> = removals
         .iter()
-        .flat_map(|removal| removal.files.iter().cloned())
+        .flat_map(|removal| removal.files.iter().map(PathBuf::as_path))
         .collect();
     let mut targets = Targets::default();
     for placement in &placements {
         for file in &placement.files {
-            targets.check(&file.destination, &placement.wheel, &removing)?;
+            targets.check(&file.destination, placement.wheel_name(), &removing)?;
         }
-        targets.check(
-            &placement.dist_info.join("RECORD"),
-            &placement.wheel,
-            &removing,
-        )?;
+        targets.check(&placement.record, placement.wheel_name(), &removing)?;
     }
 
     tracing::debug!("planned the install in {:?}", started.elapsed());
@@ -371,10 +368,10 @@ pub(crate) fn apply(
     let compiled_files = pycs.iter().map(Vec::len).sum();
 
     // RECORDs, and the commit's operations.
-    let mut operations: Vec<Operation> = targets
+    let mut operations: Vec<Operation<'_>> = targets
         .created
         .iter()
-        .map(|dir| Operation::CreateDir(dir.clone()))
+        .map(|dir| Operation::CreateDir(Cow::Borrowed(dir.as_path())))
         .collect();
     // Two removed distributions may list the same file; it is moved once.
     let mut backed_up: FxHashSet<&Path> = FxHashSet::default();
@@ -387,8 +384,8 @@ pub(crate) fn apply(
             continue;
         }
         operations.push(Operation::Backup {
-            from: path.clone(),
-            to: transaction.backup_path(),
+            from: Cow::Borrowed(path),
+            to: Cow::Owned(transaction.backup_path()),
         });
     }
     // Each wheel's RECORD, written in parallel.
@@ -402,18 +399,21 @@ pub(crate) fn apply(
             .collect();
         // A compiled `.pyc` replaces a wheel's own file of the same path: it comes later.
         rows.extend(pycs[wheel].iter().map(|pyc| RecordRow {
-            path: crate::path::relative_path(&placement.lib_dir, &pyc.destination),
+            path: Cow::Owned(crate::path::relative_path(
+                &placement.lib_dir,
+                &pyc.destination,
+            )),
             hash: Some((Cow::Borrowed(pyc.hash.as_str()), pyc.size)),
         }));
         rows.push(RecordRow {
-            path: format!(
+            path: Cow::Owned(format!(
                 "{}/RECORD",
                 placement
                     .dist_info
                     .file_name()
                     .unwrap_or_default()
                     .to_string_lossy()
-            ),
+            )),
             hash: None,
         });
         let (record, rows) = write_record(rows);
@@ -425,31 +425,43 @@ pub(crate) fn apply(
     let mut installed = Vec::with_capacity(placements.len());
     for ((wheel, placement), (record_staged, rows)) in placements.iter().enumerate().zip(records) {
         for (index, file) in placement.files.iter().enumerate() {
-            let to = file.destination.clone();
-            places.push(match &file.source {
-                Source::Link { path, .. } => Operation::Link {
-                    from: path.clone(),
-                    to,
+            let to = file.destination.as_path();
+            places.push(
+                to,
+                match &file.source {
+                    Source::Link(cached) => Operation::Link {
+                        from: Cached {
+                            root: Cow::Borrowed(placement.wheel.root()),
+                            relative: Cow::Borrowed(cached.path.as_str()),
+                        },
+                        to: Cow::Borrowed(to),
+                    },
+                    Source::Fresh { .. } => Operation::Place {
+                        from: Cow::Owned(staged_path(&stage, wheel, index)),
+                        to: Cow::Borrowed(to),
+                    },
                 },
-                Source::Fresh { .. } => Operation::Place {
-                    from: staged_path(&stage, wheel, index),
-                    to,
-                },
-            });
+            );
         }
         for pyc in &pycs[wheel] {
-            places.push(Operation::Place {
-                from: pyc.staged.clone(),
-                to: pyc.destination.clone(),
-            });
+            places.push(
+                &pyc.destination,
+                Operation::Place {
+                    from: Cow::Borrowed(&pyc.staged),
+                    to: Cow::Borrowed(&pyc.destination),
+                },
+            );
         }
-        places.push(Operation::Place {
-            from: record_staged,
-            to: placement.dist_info.join("RECORD"),
-        });
+        places.push(
+            &placement.record,
+            Operation::Place {
+                from: Cow::Owned(record_staged),
+                to: Cow::Borrowed(&placement.record),
+            },
+        );
         installed.push(InstalledWheel {
-            name: placement.name.clone(),
-            version: placement.version.clone(),
+            name: placement.wheel.name().clone(),
+            version: placement.wheel.version().clone(),
             dist_info: placement.dist_info.clone(),
             files: rows,
         });
@@ -467,7 +479,7 @@ pub(crate) fn apply(
             CommitError::MissingSource(path) => missing_from_cache(&placements, &path),
         })?;
     for placement in &placements {
-        reporter.on_package_installed(&placement.name);
+        reporter.on_package_installed(placement.wheel.name());
     }
     tracing::debug!("committed in {:?}", started.elapsed());
     let removed = removals.into_iter().map(Removal::finish).collect();
@@ -483,7 +495,7 @@ pub(crate) fn apply(
 /// Writes the generated files of `placements` into `stage`, and decides the link mode on the
 /// first cached file (linked to a probe in `stage`, then removed); returns the mode.
 fn stage_files(
-    placements: &[Placement],
+    placements: &[Placement<'_>],
     stage: &Path,
     settings: &Settings<'_>,
 ) -> Result<LinkMode, InstallError> {
@@ -496,8 +508,8 @@ fn stage_files(
     for (wheel, placement) in placements.iter().enumerate() {
         for (index, file) in placement.files.iter().enumerate() {
             match &file.source {
-                Source::Link { path, .. } => {
-                    first_cached.get_or_insert((placement, path));
+                Source::Link(cached) => {
+                    first_cached.get_or_insert((placement, cached));
                 }
                 Source::Fresh {
                     content,
@@ -507,10 +519,11 @@ fn stage_files(
         }
     }
     let mut link_mode = settings.link_mode;
-    if let Some((placement, path)) = first_cached {
+    if let Some((placement, cached)) = first_cached {
         let probe = stage.join("link-probe");
-        link_mode = first_link(settings.link_mode, path, &probe)
-            .map_err(|error| link_error(placement, path, error, stage))?;
+        let path = placement.wheel.root().join(&cached.path);
+        link_mode = first_link(settings.link_mode, &path, &probe)
+            .map_err(|error| link_error(placement, &path, error, stage))?;
         fs_err::remove_file(&probe).map_err(stage_error)?;
     }
     for_each_parallel(&jobs, settings.threads, |(staged, content, executable)| {
@@ -527,12 +540,12 @@ fn stage_files(
 /// Compiles the staged `.py` files of `placements` next to them; returns each wheel's bytecode
 /// (after checking where it goes, as `targets`) and the files that did not compile.
 fn compile_staged(
-    placements: &[Placement],
+    placements: &[Placement<'_>],
     stage: &Path,
     options: &CompileOptions,
     reporter: &dyn InstallReporter,
     targets: &mut Targets,
-    removing: &FxHashSet<PathBuf>,
+    removing: &FxHashSet<&Path>,
 ) -> Result<(Vec<Vec<StagedPyc>>, Vec<BytecodeFailure>), InstallError> {
     let mut pycs: Vec<Vec<StagedPyc>> = placements.iter().map(|_| Vec::new()).collect();
     let mut bytecode_failures = Vec::new();
@@ -548,7 +561,7 @@ fn compile_staged(
                 continue;
             }
             let (source, size) = match &file.source {
-                Source::Link { path, size, .. } => (path.clone(), *size),
+                Source::Link(cached) => (placement.wheel.root().join(&cached.path), cached.size),
                 Source::Fresh { content, .. } => {
                     (staged_path(stage, wheel, index), content.len() as u64)
                 }
@@ -580,7 +593,7 @@ fn compile_staged(
                         ),
                     });
                 }
-                targets.check(&destination, &placements[wheel].wheel, removing)?;
+                targets.check(&destination, placements[wheel].wheel_name(), removing)?;
                 pycs[wheel].push(StagedPyc {
                     staged: job.output,
                     destination,
@@ -606,23 +619,21 @@ fn compile_staged(
 /// The placements and links of a commit: when two files go to one path (two wheels, or a
 /// wheel's own `.pyc` and the compiled one), the later one wins, as in pip, and only it is made.
 #[derive(Debug, Default)]
-struct Places {
-    operations: Vec<Operation>,
+struct Places<'a> {
+    operations: Vec<Operation<'a>>,
     /// Keyed by the raw path: destinations are normalized.
-    index: FxHashMap<OsString, usize>,
+    index: FxHashMap<&'a OsStr, usize>,
 }
 
-impl Places {
-    /// `operation` is a [`Operation::Place`] or [`Operation::Link`].
-    fn push(&mut self, operation: Operation) {
-        let (Operation::Place { to, .. } | Operation::Link { to, .. }) = &operation else {
-            unreachable!("only placements and links are pushed");
-        };
-        match self.index.get(to.as_os_str()) {
-            Some(&index) => self.operations[index] = operation,
-            None => {
-                self.index
-                    .insert(to.clone().into_os_string(), self.operations.len());
+impl<'a> Places<'a> {
+    /// `operation` (a [`Operation::Place`] or [`Operation::Link`]) makes `to`.
+    fn push(&mut self, to: &'a Path, operation: Operation<'a>) {
+        match self.index.entry(to.as_os_str()) {
+            std::collections::hash_map::Entry::Occupied(earlier) => {
+                self.operations[*earlier.get()] = operation;
+            }
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(self.operations.len());
                 self.operations.push(operation);
             }
         }
@@ -631,13 +642,13 @@ impl Places {
 
 /// A commit that failed because the cached file at `path` is gone: the unpacked tree of the
 /// placement it belongs to is damaged.
-fn missing_from_cache(placements: &[Placement], path: &Path) -> InstallError {
+fn missing_from_cache(placements: &[Placement<'_>], path: &Path) -> InstallError {
     let dir = placements
         .iter()
-        .find(|placement| path.starts_with(&placement.unpacked_root))
+        .find(|placement| path.starts_with(placement.wheel.root()))
         .map_or_else(
             || path.parent().unwrap_or(path).to_path_buf(),
-            |placement| placement.unpacked_root.clone(),
+            |placement| placement.wheel.root().to_path_buf(),
         );
     InstallError::CorruptUnpacked {
         dir,
@@ -646,10 +657,15 @@ fn missing_from_cache(placements: &[Placement], path: &Path) -> InstallError {
 }
 
 /// A link that failed: a missing cache file means a damaged unpacked tree.
-fn link_error(placement: &Placement, path: &Path, error: io::Error, stage: &Path) -> InstallError {
+fn link_error(
+    placement: &Placement<'_>,
+    path: &Path,
+    error: io::Error,
+    stage: &Path,
+) -> InstallError {
     if error.kind() == io::ErrorKind::NotFound && fs_err::symlink_metadata(path).is_err() {
         InstallError::CorruptUnpacked {
-            dir: placement.unpacked_root.clone(),
+            dir: placement.wheel.root().to_path_buf(),
             reason: format!("\"{}\" is missing", path.display()),
         }
     } else {
@@ -689,6 +705,9 @@ struct Targets {
     /// Existing files that the commit replaces and that no removed distribution owns.
     overwritten: Vec<PathBuf>,
     overwritten_set: FxHashSet<PathBuf>,
+    /// The directory of the last file checked, if the commit creates it: the next file of the
+    /// same directory needs no more checks (nothing can be in the way in a new directory).
+    last_created: Option<PathBuf>,
 }
 
 impl Targets {
@@ -698,17 +717,25 @@ impl Targets {
         &mut self,
         destination: &Path,
         wheel: &str,
-        removing: &FxHashSet<PathBuf>,
+        removing: &FxHashSet<&Path>,
     ) -> Result<(), InstallError> {
         let in_the_way = |path: &Path, reason: &'static str| InstallError::PathInTheWay {
             wheel: wheel.to_string(),
             path: path.to_path_buf(),
             reason,
         };
-        let (Some(parent), Some(name)) = (destination.parent(), destination.file_name()) else {
+        let Some((parent, name)) = crate::path::split_last(destination) else {
             return Err(in_the_way(destination, "it is not a file path"));
         };
+        if self
+            .last_created
+            .as_ref()
+            .is_some_and(|last| last.as_os_str() == parent.as_os_str())
+        {
+            return Ok(());
+        }
         if self.ensure_dir(parent, wheel)? {
+            self.last_created = Some(parent.to_path_buf());
             return Ok(());
         }
         if !self.listings.contains_key(parent.as_os_str()) {
@@ -786,7 +813,8 @@ mod tests {
         fs_err::write(site.join("pkg/old.py"), "").unwrap();
         fs_err::write(site.join("pkg/owned.py"), "").unwrap();
         fs_err::write(site.join("file"), "").unwrap();
-        let removing: FxHashSet<PathBuf> = [site.join("pkg/owned.py")].into_iter().collect();
+        let owned = site.join("pkg/owned.py");
+        let removing: FxHashSet<&Path> = [owned.as_path()].into_iter().collect();
         let mut targets = Targets::default();
         for path in [
             "pkg/old.py",

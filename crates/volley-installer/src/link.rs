@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use crate::InstallError;
+use crate::transaction::Cached;
 
 /// How installed files are made from the unpacked cache.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
@@ -139,45 +140,73 @@ pub(crate) struct Linker {
 }
 
 impl Linker {
-    /// Makes `target` from `source` as [`link_with`] does.
-    pub(crate) fn link(&mut self, mode: LinkMode, source: &Path, target: &Path) -> io::Result<()> {
+    /// Makes `target` from the cached file `source` as [`link_with`] does.
+    pub(crate) fn link(
+        &mut self,
+        mode: LinkMode,
+        source: &Cached<'_>,
+        target: &Path,
+    ) -> io::Result<()> {
         if mode != LinkMode::Hardlink {
-            return link_with(mode, source, target);
+            return link_with(mode, &source.path(), target);
         }
         match self.hard_link(source, target) {
             Err(error) if worth_copying(&error) => {
                 tracing::debug!("{error}; copying instead");
-                link(LinkMode::Copy, source, target)
+                link(LinkMode::Copy, &source.path(), target)
             }
             result => result,
         }
     }
 
     #[cfg(unix)]
-    fn hard_link(&mut self, source: &Path, target: &Path) -> io::Result<()> {
-        let (Some(source_parent), Some(source_name), Some(target_parent), Some(target_name)) = (
-            source.parent(),
-            source.file_name(),
-            target.parent(),
-            target.file_name(),
-        ) else {
-            return fs_err::hard_link(source, target);
+    fn hard_link(&mut self, source: &Cached<'_>, target: &Path) -> io::Result<()> {
+        use std::os::unix::ffi::OsStrExt;
+        // The source's directory, as its root and the part of `relative` before the file name.
+        let (source_root, source_subdir, source_name): (&Path, &str, &[u8]) = match source
+            .relative
+            .rsplit_once('/')
+        {
+            Some((subdir, name)) => (&source.root, subdir, name.as_bytes()),
+            None if !source.relative.is_empty() => (&source.root, "", source.relative.as_bytes()),
+            None => match (source.root.parent(), source.root.file_name()) {
+                (Some(parent), Some(name)) => (parent, "", name.as_bytes()),
+                _ => return fs_err::hard_link(source.path(), target),
+            },
+        };
+        let Some((target_parent, target_name)) = crate::path::split_last(target) else {
+            return fs_err::hard_link(source.path(), target);
         };
         let failed = |error: io::Error| {
             io::Error::new(
                 error.kind(),
                 format!(
                     "failed to hard link \"{}\" to \"{}\": {error}",
-                    source.display(),
+                    source.path().display(),
                     target.display()
                 ),
             )
         };
-        let linked = open_dir(&mut self.source_dir, source_parent).and_then(|source_dir| {
-            let target_dir = open_dir(&mut self.target_dir, target_parent)?;
+        let reuse_source = self.source_dir.as_ref().is_some_and(|(open, _)| {
+            is_joined(open.as_os_str().as_bytes(), source_root, source_subdir)
+        });
+        if !reuse_source {
+            let dir = if source_subdir.is_empty() {
+                source_root.to_path_buf()
+            } else {
+                source_root.join(source_subdir)
+            };
+            self.source_dir = None;
+            let fd = open_directory(&dir).map_err(failed)?;
+            self.source_dir = Some((dir, fd));
+        }
+        let linked = open_dir(&mut self.target_dir, target_parent).and_then(|target_dir| {
+            let Some((_, source_dir)) = &self.source_dir else {
+                return Err(io::Error::other("no directory is open"));
+            };
             Ok(rustix::fs::linkat(
                 source_dir,
-                source_name,
+                std::ffi::OsStr::from_bytes(source_name),
                 target_dir,
                 target_name,
                 rustix::fs::AtFlags::empty(),
@@ -189,16 +218,31 @@ impl Linker {
             Err(error) if error.kind() == io::ErrorKind::NotFound => {
                 self.source_dir = None;
                 self.target_dir = None;
-                fs_err::hard_link(source, target)
+                fs_err::hard_link(source.path(), target)
             }
             result => result.map_err(failed),
         }
     }
 
     #[cfg(not(unix))]
-    fn hard_link(&mut self, source: &Path, target: &Path) -> io::Result<()> {
-        fs_err::hard_link(source, target)
+    fn hard_link(&mut self, source: &Cached<'_>, target: &Path) -> io::Result<()> {
+        fs_err::hard_link(source.path(), target)
     }
+}
+
+/// Whether `joined` is `root` joined with `subdir` (`root` itself when `subdir` is empty),
+/// comparing bytes.
+#[cfg(unix)]
+fn is_joined(joined: &[u8], root: &Path, subdir: &str) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let root = root.as_os_str().as_bytes();
+    if subdir.is_empty() {
+        return joined == root;
+    }
+    joined.len() == root.len() + 1 + subdir.len()
+        && joined.starts_with(root)
+        && joined[root.len()] == b'/'
+        && joined.ends_with(subdir.as_bytes())
 }
 
 /// The open directory in `slot` if it is `dir`, else `dir` opened (for `*at` calls only) and
@@ -212,6 +256,7 @@ fn open_dir<'a>(
         .as_ref()
         .is_some_and(|(open, _)| open.as_os_str() == dir.as_os_str());
     if !reuse {
+        *slot = None;
         let fd = open_directory(dir)?;
         *slot = Some((dir.to_path_buf(), fd));
     }
@@ -285,6 +330,8 @@ fn link(mode: LinkMode, source: &Path, target: &Path) -> io::Result<()> {
 
 #[cfg(test)]
 mod tests {
+    use std::borrow::Cow;
+
     use super::*;
 
     #[test]
@@ -335,30 +382,39 @@ mod tests {
                 fs_err::write(cache.join(sub).join(file), format!("{sub}{file}")).unwrap();
             }
         }
+        let cached = |relative: &'static str| Cached {
+            root: Cow::Borrowed(cache.as_path()),
+            relative: Cow::Borrowed(relative),
+        };
         let mut linker = Linker::default();
         for path in ["a/1", "a/2", "b/1", "a/2x"] {
-            let source = cache.join(path.trim_end_matches('x'));
+            let source = cached(path.trim_end_matches('x'));
             linker
                 .link(LinkMode::Hardlink, &source, &env.join(path))
                 .unwrap();
         }
+        // A whole path in `root`, too.
+        let whole = Cached {
+            root: Cow::Owned(cache.join("b/2")),
+            relative: Cow::Borrowed(""),
+        };
+        linker
+            .link(LinkMode::Hardlink, &whole, &env.join("b/2"))
+            .unwrap();
+        assert_eq!(fs_err::read_to_string(env.join("b/2")).unwrap(), "b2");
         assert_eq!(fs_err::read_to_string(env.join("b/1")).unwrap(), "b1");
         assert_eq!(fs_err::read_to_string(env.join("a/2x")).unwrap(), "a2");
         let missing = linker
-            .link(
-                LinkMode::Hardlink,
-                &cache.join("b/gone"),
-                &env.join("b/gone"),
-            )
+            .link(LinkMode::Hardlink, &cached("b/gone"), &env.join("b/gone"))
             .unwrap_err();
         assert_eq!(missing.kind(), io::ErrorKind::NotFound);
         let no_dir = linker
-            .link(LinkMode::Hardlink, &cache.join("c/1"), &env.join("b/3"))
+            .link(LinkMode::Hardlink, &cached("c/1"), &env.join("b/3"))
             .unwrap_err();
         assert_eq!(no_dir.kind(), io::ErrorKind::NotFound);
         // An existing target is an error, not a copy over it.
         let exists = linker
-            .link(LinkMode::Hardlink, &cache.join("b/2"), &env.join("b/1"))
+            .link(LinkMode::Hardlink, &cached("b/2"), &env.join("b/1"))
             .unwrap_err();
         assert_eq!(exists.kind(), io::ErrorKind::AlreadyExists);
     }

@@ -117,6 +117,29 @@ fn relative_inside(_base: &Path, _target: &Path) -> Option<String> {
     None
 }
 
+/// A normalized absolute path's parent and file name, split at its last `/` (cheaper than
+/// parsing its components); `None` for the root.
+#[cfg(unix)]
+pub(crate) fn split_last(path: &Path) -> Option<(&Path, &std::ffi::OsStr)> {
+    use std::os::unix::ffi::OsStrExt;
+    let bytes = path.as_os_str().as_bytes();
+    let slash = bytes.iter().rposition(|&byte| byte == b'/')?;
+    let name = &bytes[slash + 1..];
+    if name.is_empty() || name == b".." || name == b"." {
+        return None;
+    }
+    let parent: &[u8] = if slash == 0 { b"/" } else { &bytes[..slash] };
+    Some((
+        Path::new(std::ffi::OsStr::from_bytes(parent)),
+        std::ffi::OsStr::from_bytes(name),
+    ))
+}
+
+#[cfg(not(unix))]
+pub(crate) fn split_last(path: &Path) -> Option<(&Path, &std::ffi::OsStr)> {
+    Some((path.parent()?, path.file_name()?))
+}
+
 /// Whether `path` is `directory` or inside it (lexically, both normalized by the caller).
 pub(crate) fn is_within(directory: &Path, path: &Path) -> bool {
     path.starts_with(directory)

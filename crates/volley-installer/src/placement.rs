@@ -13,19 +13,19 @@
 //! the installer once bytecode is known). Everything else is linked (see `link`).
 
 use std::borrow::Cow;
-use std::ffi::OsString;
+use std::collections::hash_map::Entry;
+use std::ffi::OsStr;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use rustc_hash::FxHashMap;
-use volley_packaging::{PackageName, Version};
 
 use crate::InstallError;
 use crate::layout::Layout;
 use crate::path::relative_path;
 use crate::record::{RecordRow, sha256_digest};
 use crate::script::{fix_shebang, is_entry_point_wrapper, launcher, script_names};
-use crate::unpack::{UnpackedWheel, is_data_script};
+use crate::unpack::{UnpackedFile, UnpackedWheel, is_data_script};
 
 /// How one install is recorded in its `.dist-info` (PEP 376, PEP 610).
 #[derive(Debug, Clone, Copy)]
@@ -35,181 +35,197 @@ pub(crate) struct Recording<'a> {
     pub(crate) direct_url: Option<&'a str>,
 }
 
-/// Every file one wheel installs, by destination.
+/// Every file one wheel installs, by destination. Borrows the unpacked wheel: a linked file is
+/// its manifest entry, not a copy of its paths and hash.
 #[derive(Debug)]
-pub(crate) struct Placement {
-    /// The wheel's file name, for messages.
-    pub(crate) wheel: String,
-    pub(crate) name: PackageName,
-    pub(crate) version: Version,
-    /// The unpacked tree the files come from.
-    pub(crate) unpacked_root: PathBuf,
+pub(crate) struct Placement<'w> {
+    pub(crate) wheel: &'w UnpackedWheel,
     /// The directory that holds the `.dist-info` (RECORD paths are relative to it).
     pub(crate) lib_dir: PathBuf,
     /// The `.dist-info` directory in the environment.
     pub(crate) dist_info: PathBuf,
-    pub(crate) files: Vec<PlacedFile>,
+    /// `<dist_info>/RECORD`, which the installer writes.
+    pub(crate) record: PathBuf,
+    pub(crate) files: Vec<PlacedFile<'w>>,
+}
+
+impl Placement<'_> {
+    /// The wheel's file name, for messages.
+    pub(crate) fn wheel_name(&self) -> &str {
+        self.wheel.file_name()
+    }
 }
 
 #[derive(Debug)]
-pub(crate) struct PlacedFile {
+pub(crate) struct PlacedFile<'w> {
     /// Absolute, normalized.
     pub(crate) destination: PathBuf,
-    pub(crate) source: Source,
+    pub(crate) source: Source<'w>,
 }
 
 #[derive(Debug)]
-pub(crate) enum Source {
-    /// A file of the unpacked tree, linked or copied, with its sha256 and size from the manifest.
-    Link {
-        path: PathBuf,
-        hash: String,
-        size: u64,
-    },
+pub(crate) enum Source<'w> {
+    /// A file of the unpacked tree, linked or copied (its manifest entry: path, sha256, size).
+    Link(&'w UnpackedFile),
     /// Content the install writes itself.
     Fresh { content: Vec<u8>, executable: bool },
 }
 
-impl PlacedFile {
+impl PlacedFile<'_> {
     /// The RECORD row of this file: its path relative to `lib_dir`, its sha256 and size.
     pub(crate) fn record_row(&self, lib_dir: &Path) -> RecordRow<'_> {
-        let hash = match &self.source {
-            Source::Link { hash, size, .. } => (Cow::Borrowed(hash.as_str()), *size),
-            Source::Fresh { content, .. } => {
-                (Cow::Owned(sha256_digest(content)), content.len() as u64)
-            }
-        };
-        RecordRow {
-            path: relative_path(lib_dir, &self.destination),
-            hash: Some(hash),
+        match &self.source {
+            Source::Link(file) => RecordRow {
+                path: match is_lib_file(lib_dir, &file.path, &self.destination) {
+                    true => Cow::Borrowed(file.path.as_str()),
+                    false => Cow::Owned(relative_path(lib_dir, &self.destination)),
+                },
+                hash: Some((Cow::Borrowed(file.hash.as_str()), file.size)),
+            },
+            Source::Fresh { content, .. } => RecordRow {
+                path: Cow::Owned(relative_path(lib_dir, &self.destination)),
+                hash: Some((Cow::Owned(sha256_digest(content)), content.len() as u64)),
+            },
         }
     }
 }
 
+/// Whether `destination` is `lib_dir/relative` (a file of the archive root): then `relative`
+/// is its RECORD path as it is.
+fn is_lib_file(lib_dir: &Path, relative: &str, destination: &Path) -> bool {
+    let (lib_dir, destination) = (
+        lib_dir.as_os_str().as_encoded_bytes(),
+        destination.as_os_str().as_encoded_bytes(),
+    );
+    destination.len() == lib_dir.len() + 1 + relative.len()
+        && destination.starts_with(lib_dir)
+        && destination[lib_dir.len()] == b'/'
+        && destination.ends_with(relative.as_bytes())
+}
+
 /// Where each file of `wheel` goes in `layout` (absolute), and the files the install generates.
-pub(crate) fn place(
-    wheel: &UnpackedWheel,
+pub(crate) fn place<'w>(
+    wheel: &'w UnpackedWheel,
     layout: &Layout,
     recording: Recording<'_>,
-) -> Result<Placement, InstallError> {
-    let file_name = wheel.file_name();
+) -> Result<Placement<'w>, InstallError> {
     let lib_dir = if wheel.root_is_purelib {
         layout.purelib.clone()
     } else {
         layout.platlib.clone()
     };
     let python = layout.python_executable.as_os_str().as_encoded_bytes();
-    let mut files = Files::default();
+    let mut files = Vec::with_capacity(wheel.files.len() + 4);
     for file in &wheel.files {
         let Some(destination) = destination(wheel, layout, &lib_dir, &file.path)? else {
             continue;
         };
-        let cached = wheel.root().join(&file.path);
-        let mut rewritten = None;
-        if is_data_script(&file.path) && starts_with_python_shebang(&cached, wheel)? {
-            let content = fs_err::read(&cached).map_err(|error| corrupt(wheel, error))?;
-            rewritten = fix_shebang(&content, python);
+        let mut source = Source::Link(file);
+        if is_data_script(&file.path) {
+            let cached = wheel.root().join(&file.path);
+            if starts_with_python_shebang(&cached, wheel)? {
+                let content = fs_err::read(&cached).map_err(|error| corrupt(wheel, error))?;
+                if let Some(fixed) = fix_shebang(&content, python) {
+                    source = Source::Fresh {
+                        content: fixed,
+                        executable: true,
+                    };
+                }
+            }
         }
-        let source = match rewritten {
-            Some(fixed) => Source::Fresh {
-                content: fixed,
-                executable: true,
-            },
-            None => Source::Link {
-                path: cached,
-                hash: file.hash.clone(),
-                size: file.size,
-            },
-        };
-        if files.insert(destination.clone(), source) {
-            tracing::debug!(
-                "wheel {file_name}: two files install to {}, the later one wins",
-                destination.display()
-            );
-        }
+        files.push(PlacedFile {
+            destination,
+            source,
+        });
     }
 
-    let fresh = |content: Vec<u8>, executable: bool| Source::Fresh {
-        content,
-        executable,
+    let fresh = |destination: PathBuf, content: Vec<u8>, executable: bool| PlacedFile {
+        destination,
+        source: Source::Fresh {
+            content,
+            executable,
+        },
     };
     for (name, entry_point) in script_names(&wheel.entry_points, layout.python_version) {
-        files.insert(
+        files.push(fresh(
             layout.scripts.join(name),
-            fresh(launcher(python, entry_point), true),
-        );
+            launcher(python, entry_point),
+            true,
+        ));
     }
     let dist_info = lib_dir.join(wheel.dist_info());
-    files.insert(
+    files.push(fresh(
         dist_info.join("INSTALLER"),
-        fresh(format!("{}\n", recording.installer).into_bytes(), false),
-    );
+        format!("{}\n", recording.installer).into_bytes(),
+        false,
+    ));
     if recording.requested {
-        files.insert(dist_info.join("REQUESTED"), fresh(Vec::new(), false));
+        files.push(fresh(dist_info.join("REQUESTED"), Vec::new(), false));
     }
     if let Some(direct_url) = recording.direct_url {
-        files.insert(
+        files.push(fresh(
             dist_info.join("direct_url.json"),
-            fresh(direct_url.as_bytes().to_vec(), false),
-        );
+            direct_url.as_bytes().to_vec(),
+            false,
+        ));
     }
-    // The RECORD is written by the installer; a wheel file of that name never lands.
-    files.remove(&dist_info.join("RECORD"));
-
+    let record = dist_info.join("RECORD");
+    let files = one_per_destination(files, &record, wheel.file_name());
     Ok(Placement {
-        wheel: file_name.to_string(),
-        name: wheel.name().clone(),
-        version: wheel.version().clone(),
-        unpacked_root: wheel.root().to_path_buf(),
+        wheel,
         lib_dir,
         dist_info,
-        files: files.into_placed(),
+        record,
+        files,
     })
 }
 
-/// The files of a placement by destination, in the order they were first inserted; a later
-/// insert at the same destination replaces the earlier file.
-#[derive(Debug, Default)]
-struct Files {
-    placed: Vec<Option<PlacedFile>>,
-    /// Keyed by the raw path: destinations are normalized, so equal paths are equal bytes (and
-    /// hashing bytes is cheaper than hashing a `Path`'s components).
-    index: FxHashMap<OsString, usize>,
-}
-
-impl Files {
-    /// Returns whether a file was already going to `destination`.
-    fn insert(&mut self, destination: PathBuf, source: Source) -> bool {
-        match self.index.get(destination.as_os_str()) {
-            Some(&index) => {
-                let replaced = self.placed[index].is_some();
-                self.placed[index] = Some(PlacedFile {
-                    destination,
-                    source,
-                });
-                replaced
+/// `files` with one file per destination: a later file at the same destination replaces the
+/// earlier one in its place (as pip overwrites it). The RECORD is written by the installer: a
+/// wheel file at `record` never lands.
+fn one_per_destination<'w>(
+    files: Vec<PlacedFile<'w>>,
+    record: &Path,
+    wheel: &str,
+) -> Vec<PlacedFile<'w>> {
+    // (the earlier file's slot, the later file) for every repeated destination.
+    let mut replaced: Vec<(usize, usize)> = Vec::new();
+    let mut dropped: Vec<usize> = Vec::new();
+    {
+        // Keyed by the raw path: destinations are normalized, so equal paths are equal bytes
+        // (and hashing bytes is cheaper than hashing a `Path`'s components).
+        let mut first: FxHashMap<&OsStr, usize> =
+            FxHashMap::with_capacity_and_hasher(files.len(), Default::default());
+        for (index, file) in files.iter().enumerate() {
+            if file.destination == record {
+                dropped.push(index);
+                continue;
             }
-            None => {
-                self.index
-                    .insert(destination.clone().into_os_string(), self.placed.len());
-                self.placed.push(Some(PlacedFile {
-                    destination,
-                    source,
-                }));
-                false
+            match first.entry(file.destination.as_os_str()) {
+                Entry::Occupied(earlier) => {
+                    tracing::debug!(
+                        "wheel {wheel}: two files install to {}, the later one wins",
+                        file.destination.display()
+                    );
+                    replaced.push((*earlier.get(), index));
+                }
+                Entry::Vacant(slot) => {
+                    slot.insert(index);
+                }
             }
         }
     }
-
-    fn remove(&mut self, destination: &Path) {
-        if let Some(&index) = self.index.get(destination.as_os_str()) {
-            self.placed[index] = None;
-        }
+    if replaced.is_empty() && dropped.is_empty() {
+        return files;
     }
-
-    fn into_placed(self) -> Vec<PlacedFile> {
-        self.placed.into_iter().flatten().collect()
+    let mut slots: Vec<Option<PlacedFile<'w>>> = files.into_iter().map(Some).collect();
+    for index in dropped {
+        slots[index] = None;
     }
+    for (earlier, later) in replaced {
+        slots[earlier] = slots[later].take();
+    }
+    slots.into_iter().flatten().collect()
 }
 
 /// Where a file of the unpacked tree goes; `None` for a wrapper script that a launcher replaces.

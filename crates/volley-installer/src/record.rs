@@ -147,7 +147,7 @@ fn parse_quoted_row(
 /// sha256 (urlsafe base64) and size of the file, or neither (the `RECORD` itself).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct RecordRow<'a> {
-    pub(crate) path: String,
+    pub(crate) path: std::borrow::Cow<'a, str>,
     pub(crate) hash: Option<(std::borrow::Cow<'a, str>, u64)>,
 }
 
@@ -296,8 +296,8 @@ mod tests {
 
     #[test]
     fn writes_sorted_quoted_rows_the_last_of_a_path_winning() {
-        let row = |path: &str, hash: Option<(&'static str, u64)>| RecordRow {
-            path: path.to_string(),
+        let row = |path: &'static str, hash: Option<(&'static str, u64)>| RecordRow {
+            path: std::borrow::Cow::Borrowed(path),
             hash: hash.map(|(hash, size)| (std::borrow::Cow::Borrowed(hash), size)),
         };
         let rows = vec![

@@ -125,10 +125,10 @@ pub(crate) fn for_each_parallel_with<T: Sync, S, E: Send>(
 }
 
 /// [`for_each_parallel`] that keeps each item's result, in the order of `items`.
-pub(crate) fn map_parallel<T: Sync, R: Send, E: Send>(
-    items: &[T],
+pub(crate) fn map_parallel<'a, T: Sync, R: Send, E: Send>(
+    items: &'a [T],
     threads: usize,
-    work: impl Fn(&T) -> Result<R, E> + Sync,
+    work: impl Fn(&'a T) -> Result<R, E> + Sync,
 ) -> Result<Vec<R>, E> {
     let results: Vec<Mutex<Option<R>>> = items.iter().map(|_| Mutex::new(None)).collect();
     let indexed: Vec<usize> = (0..items.len()).collect();

@@ -9,9 +9,9 @@
 //! - `journal`: the commit's operations, written (to a temporary name, then renamed) before the
 //!   first of them runs.
 //!
-//! The commit runs the journal: create directories (parents first), move old files into
-//! `backup/`, then link cached files and rename staged files into place (the operations of each
-//! phase in parallel). Then it deletes the journal: that is the commit point. A failure before it
+//! The commit runs the journal: create directories (parents first: one level of the tree at a
+//! time), move old files into `backup/`, then link cached files and rename staged files into
+//! place (the operations of each phase in parallel). Then it deletes the journal: that is the commit point. A failure before it
 //! undoes what was done; a process killed before it leaves the journal, and [`recover`] (run
 //! under the environment lock before anything else) undoes it. Undoing needs no record of
 //! progress, because each operation's state can be seen on disk: a staged file that is gone was
@@ -29,13 +29,17 @@
 //! falls back to copy-and-delete, which is not atomic if the process dies in the middle. Nothing
 //! is `fsync`ed: this protects against a killed process, not against a power loss (as pip and uv).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::ffi::OsStr;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use rustc_hash::FxHashMap;
+
 use crate::link::{LinkMode, Linker};
-use crate::staging::{for_each_parallel_with, move_file};
+use crate::staging::{for_each_parallel, for_each_parallel_with, move_file};
 
 /// The transaction directory's name, under the layout's `data` directory.
 pub(crate) const TRANSACTION_DIR: &str = ".volley-transaction";
@@ -47,18 +51,52 @@ const JOURNAL_END: &[u8] = b"end\0";
 /// error fails the commit there, as if the step had failed.
 pub(crate) type CommitHook = dyn Fn(usize, usize) -> io::Result<()> + Send + Sync;
 
-/// One step of a commit.
+/// One step of a commit. Paths are borrowed from the install's plan where it has them.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Operation {
+pub(crate) enum Operation<'a> {
     /// Create a directory that does not exist (its parent exists, or an earlier step creates it).
-    CreateDir(PathBuf),
+    CreateDir(Cow<'a, Path>),
     /// Move a file out of the way, into the backup directory.
-    Backup { from: PathBuf, to: PathBuf },
+    Backup {
+        from: Cow<'a, Path>,
+        to: Cow<'a, Path>,
+    },
     /// Move a staged file into place.
-    Place { from: PathBuf, to: PathBuf },
+    Place {
+        from: Cow<'a, Path>,
+        to: Cow<'a, Path>,
+    },
     /// Make `to` from the cached file `from` with the commit's link mode.
-    Link { from: PathBuf, to: PathBuf },
+    Link { from: Cached<'a>, to: Cow<'a, Path> },
 }
+
+/// A file of the unpacked-wheel cache: `relative` (`/`-separated, normalized; empty when `root`
+/// is the file itself) under `root`. Kept in two parts so that a plan of many files does not
+/// hold a joined path for each.
+#[derive(Debug, Clone)]
+pub(crate) struct Cached<'a> {
+    pub(crate) root: Cow<'a, Path>,
+    pub(crate) relative: Cow<'a, str>,
+}
+
+impl Cached<'_> {
+    /// The file's path.
+    pub(crate) fn path(&self) -> Cow<'_, Path> {
+        if self.relative.is_empty() {
+            Cow::Borrowed(&self.root)
+        } else {
+            Cow::Owned(self.root.join(self.relative.as_ref()))
+        }
+    }
+}
+
+impl PartialEq for Cached<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.path() == other.path()
+    }
+}
+
+impl Eq for Cached<'_> {}
 
 /// Why a commit failed (it was rolled back).
 #[derive(Debug)]
@@ -128,28 +166,34 @@ impl Transaction {
     /// Within a phase the order does not matter: a path is backed up or made at most once.
     pub(crate) fn commit(
         self,
-        operations: &[Operation],
+        operations: &[Operation<'_>],
         link_mode: LinkMode,
         threads: usize,
         hook: Option<&CommitHook>,
     ) -> Result<(), CommitError> {
         let journal = self.dir.join(JOURNAL);
         write_journal(&journal, operations)?;
+        let mut dirs = Vec::new();
         let mut backups = Vec::new();
         let mut places = Vec::new();
         for operation in operations {
             match operation {
-                Operation::CreateDir(dir) => match fs_err::create_dir(dir) {
-                    Err(error) if error.kind() == io::ErrorKind::AlreadyExists && dir.is_dir() => {}
-                    result => result?,
-                },
+                Operation::CreateDir(dir) => dirs.push(dir.as_ref()),
                 Operation::Backup { .. } => backups.push(operation),
                 Operation::Place { .. } | Operation::Link { .. } => places.push(operation),
             }
         }
+        for level in levels(&dirs) {
+            for_each_parallel(&level, threads, |dir| match fs_err::create_dir(dir) {
+                Err(error) if error.kind() == io::ErrorKind::AlreadyExists && dir.is_dir() => {
+                    Ok(())
+                }
+                result => result,
+            })?;
+        }
         let steps = backups.len() + places.len();
         let done = AtomicUsize::new(0);
-        let step = |linker: &mut Linker, operation: &&Operation| {
+        let step = |linker: &mut Linker, operation: &&Operation<'_>| {
             match operation {
                 Operation::Backup { from, to } | Operation::Place { from, to } => {
                     move_file(from, to)?;
@@ -157,9 +201,9 @@ impl Transaction {
                 Operation::Link { from, to } => {
                     linker.link(link_mode, from, to).map_err(|error| {
                         if error.kind() == io::ErrorKind::NotFound
-                            && fs_err::symlink_metadata(from).is_err()
+                            && fs_err::symlink_metadata(from.path()).is_err()
                         {
-                            CommitError::MissingSource(from.clone())
+                            CommitError::MissingSource(from.path().into_owned())
                         } else {
                             CommitError::Io(error)
                         }
@@ -185,6 +229,26 @@ impl Transaction {
         tracing::debug!("committed {steps} steps");
         Ok(())
     }
+}
+
+/// `dirs` (parents before children) in levels: a directory's parent is in an earlier level or
+/// not among `dirs`, so the directories of one level can be created in any order.
+fn levels<'p>(dirs: &[&'p Path]) -> Vec<Vec<&'p Path>> {
+    let mut level_of: FxHashMap<&OsStr, usize> =
+        FxHashMap::with_capacity_and_hasher(dirs.len(), Default::default());
+    let mut levels: Vec<Vec<&Path>> = Vec::new();
+    for &dir in dirs {
+        let level = dir
+            .parent()
+            .and_then(|parent| level_of.get(parent.as_os_str()))
+            .map_or(0, |parent| parent + 1);
+        level_of.insert(dir.as_os_str(), level);
+        if levels.len() <= level {
+            levels.resize_with(level + 1, Vec::new);
+        }
+        levels[level].push(dir);
+    }
+    levels
 }
 
 impl Drop for Transaction {
@@ -232,13 +296,13 @@ fn recover_dir(dir: &Path) -> Result<bool, crate::InstallError> {
 
 /// Undoes `operations`, last first, judging from the disk what was done. Every step is tried;
 /// the first error is returned.
-fn undo(operations: &[Operation]) -> io::Result<()> {
+fn undo(operations: &[Operation<'_>]) -> io::Result<()> {
     let exists = |path: &Path| fs_err::symlink_metadata(path).is_ok();
     // A linked destination that was backed up first holds the old file until the backup is taken.
     let backups: HashMap<&Path, &Path> = operations
         .iter()
         .filter_map(|operation| match operation {
-            Operation::Backup { from, to } => Some((from.as_path(), to.as_path())),
+            Operation::Backup { from, to } => Some((from.as_ref(), to.as_ref())),
             _ => None,
         })
         .collect();
@@ -270,7 +334,7 @@ fn undo(operations: &[Operation]) -> io::Result<()> {
 
 /// Writes the journal: a header, then `kind\0path\0path\0` per operation, then an end mark;
 /// to a temporary name first, so that `journal` is complete whenever it exists.
-fn write_journal(path: &Path, operations: &[Operation]) -> io::Result<()> {
+fn write_journal(path: &Path, operations: &[Operation<'_>]) -> io::Result<()> {
     let temporary = path.with_extension("partial");
     let mut out = io::BufWriter::with_capacity(256 * 1024, fs_err::File::create(&temporary)?);
     out.write_all(JOURNAL_HEADER)?;
@@ -279,7 +343,19 @@ fn write_journal(path: &Path, operations: &[Operation]) -> io::Result<()> {
             Operation::CreateDir(dir) => (b"D", dir, Path::new("")),
             Operation::Backup { from, to } => (b"B", from, to),
             Operation::Place { from, to } => (b"P", from, to),
-            Operation::Link { from, to } => (b"L", from, to),
+            Operation::Link { from, to } => {
+                // The cached path, written in its two parts.
+                out.write_all(b"L\0")?;
+                out.write_all(&path_bytes(&from.root))?;
+                if !from.relative.is_empty() {
+                    out.write_all(b"/")?;
+                    out.write_all(from.relative.as_bytes())?;
+                }
+                out.write_all(&[0])?;
+                out.write_all(&path_bytes(to))?;
+                out.write_all(&[0])?;
+                continue;
+            }
         };
         for field in [kind, &path_bytes(first), &path_bytes(second)] {
             out.write_all(field)?;
@@ -291,7 +367,7 @@ fn write_journal(path: &Path, operations: &[Operation]) -> io::Result<()> {
     fs_err::rename(&temporary, path)
 }
 
-fn read_journal(content: &[u8]) -> Result<Vec<Operation>, String> {
+fn read_journal(content: &[u8]) -> Result<Vec<Operation<'static>>, String> {
     let body = content
         .strip_prefix(JOURNAL_HEADER)
         .ok_or_else(|| "not a volley journal (version 1)".to_string())?
@@ -306,8 +382,8 @@ fn read_journal(content: &[u8]) -> Result<Vec<Operation>, String> {
     fields
         .chunks(3)
         .map(|record| {
-            let first = path_from_bytes(record[1]);
-            let second = path_from_bytes(record[2]);
+            let first = Cow::Owned(path_from_bytes(record[1]));
+            let second = Cow::Owned(path_from_bytes(record[2]));
             match record[0] {
                 b"D" => Ok(Operation::CreateDir(first)),
                 b"B" => Ok(Operation::Backup {
@@ -319,7 +395,10 @@ fn read_journal(content: &[u8]) -> Result<Vec<Operation>, String> {
                     to: second,
                 }),
                 b"L" => Ok(Operation::Link {
-                    from: first,
+                    from: Cached {
+                        root: first,
+                        relative: Cow::Borrowed(""),
+                    },
                     to: second,
                 }),
                 kind => Err(format!(
@@ -332,21 +411,21 @@ fn read_journal(content: &[u8]) -> Result<Vec<Operation>, String> {
 }
 
 #[cfg(unix)]
-fn path_bytes(path: &Path) -> std::borrow::Cow<'_, [u8]> {
+fn path_bytes(path: &Path) -> Cow<'_, [u8]> {
     use std::os::unix::ffi::OsStrExt;
-    std::borrow::Cow::Borrowed(path.as_os_str().as_bytes())
+    Cow::Borrowed(path.as_os_str().as_bytes())
 }
 
 #[cfg(unix)]
 fn path_from_bytes(bytes: &[u8]) -> PathBuf {
     use std::os::unix::ffi::OsStrExt;
-    PathBuf::from(std::ffi::OsStr::from_bytes(bytes))
+    PathBuf::from(OsStr::from_bytes(bytes))
 }
 
 // Elsewhere paths go through UTF-8 (lossy): volley installs on Unix.
 #[cfg(not(unix))]
-fn path_bytes(path: &Path) -> std::borrow::Cow<'_, [u8]> {
-    std::borrow::Cow::Owned(path.to_string_lossy().into_owned().into_bytes())
+fn path_bytes(path: &Path) -> Cow<'_, [u8]> {
+    Cow::Owned(path.to_string_lossy().into_owned().into_bytes())
 }
 
 #[cfg(not(unix))]
@@ -366,7 +445,7 @@ mod tests {
     /// An environment with `old.txt`, `linked.txt` and `gone.txt`, and a transaction that
     /// replaces the first with a staged file and the second with a cached one, adds
     /// `new/dir/file` (staged) and `new/dir/link` (cached), and removes `gone.txt`.
-    fn setup(root: &Path) -> (Transaction, Vec<Operation>) {
+    fn setup(root: &Path) -> (Transaction, Vec<Operation<'static>>) {
         let env = root.join("env");
         write(&env.join("old.txt"), "old");
         write(&env.join("linked.txt"), "old linked");
@@ -379,48 +458,54 @@ mod tests {
         write(&stage.join("1"), "replacement");
         write(&stage.join("2"), "new file");
         let operations = vec![
-            Operation::CreateDir(env.join("new")),
-            Operation::CreateDir(env.join("new/dir")),
+            Operation::CreateDir(Cow::Owned(env.join("new"))),
+            Operation::CreateDir(Cow::Owned(env.join("new/dir"))),
             Operation::Backup {
-                from: env.join("old.txt"),
-                to: transaction.backup_path(),
+                from: Cow::Owned(env.join("old.txt")),
+                to: Cow::Owned(transaction.backup_path()),
             },
             Operation::Backup {
-                from: env.join("linked.txt"),
-                to: transaction.backup_path(),
+                from: Cow::Owned(env.join("linked.txt")),
+                to: Cow::Owned(transaction.backup_path()),
             },
             Operation::Backup {
-                from: env.join("gone.txt"),
-                to: transaction.backup_path(),
+                from: Cow::Owned(env.join("gone.txt")),
+                to: Cow::Owned(transaction.backup_path()),
             },
             Operation::Place {
-                from: stage.join("1"),
-                to: env.join("old.txt"),
+                from: Cow::Owned(stage.join("1")),
+                to: Cow::Owned(env.join("old.txt")),
             },
             Operation::Link {
-                from: cache.join("a"),
-                to: env.join("linked.txt"),
+                from: Cached {
+                    root: Cow::Owned(cache.clone()),
+                    relative: Cow::Borrowed("a"),
+                },
+                to: Cow::Owned(env.join("linked.txt")),
             },
             Operation::Place {
-                from: stage.join("2"),
-                to: env.join("new/dir/file"),
+                from: Cow::Owned(stage.join("2")),
+                to: Cow::Owned(env.join("new/dir/file")),
             },
             Operation::Link {
-                from: cache.join("b"),
-                to: env.join("new/dir/link"),
+                from: Cached {
+                    root: Cow::Owned(cache.clone()),
+                    relative: Cow::Borrowed("b"),
+                },
+                to: Cow::Owned(env.join("new/dir/link")),
             },
         ];
         (transaction, operations)
     }
 
     /// Runs one operation as the commit would.
-    fn run(operation: &Operation) {
+    fn run(operation: &Operation<'_>) {
         match operation {
             Operation::CreateDir(dir) => fs_err::create_dir(dir).unwrap(),
             Operation::Backup { from, to } | Operation::Place { from, to } => {
                 fs_err::rename(from, to).unwrap();
             }
-            Operation::Link { from, to } => fs_err::hard_link(from, to).unwrap(),
+            Operation::Link { from, to } => fs_err::hard_link(from.path(), to).unwrap(),
         }
     }
 
