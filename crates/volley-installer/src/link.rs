@@ -291,15 +291,10 @@ fn copy_new(source: &Path, target: &Path) -> io::Result<()> {
 /// Opens `dir` for `*at` system calls only (`O_PATH` where there is one).
 #[cfg(unix)]
 pub(crate) fn open_directory(dir: &Path) -> io::Result<rustix::fd::OwnedFd> {
-    use rustix::fs::{Mode, OFlags};
-    #[cfg(any(target_os = "linux", target_os = "android"))]
-    let access = OFlags::PATH;
-    #[cfg(not(any(target_os = "linux", target_os = "android")))]
-    let access = OFlags::RDONLY;
     Ok(rustix::fs::open(
         dir,
-        access | OFlags::DIRECTORY | OFlags::CLOEXEC,
-        Mode::empty(),
+        crate::unpack::directory_flags(),
+        rustix::fs::Mode::empty(),
     )?)
 }
 

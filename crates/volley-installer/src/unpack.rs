@@ -136,7 +136,7 @@ impl UnpackedWheel {
             entry_points.as_deref(),
         )
         .map_err(|error| corrupt(error.to_string()))?;
-        let tree = OpenTree::open(&root).map_err(|error| corrupt(error.to_string()))?;
+        let mut tree = OpenTree::open(&root).map_err(|error| corrupt(error.to_string()))?;
         for file in &marker.files {
             let size = match tree.size(&file.path) {
                 Ok(size) => size,
@@ -193,12 +193,16 @@ impl UnpackedWheel {
     }
 }
 
-/// An unpacked tree whose files are looked at relative to its open root directory, so that the
-/// kernel resolves each file's relative path only, not the cache's whole path again.
+/// An unpacked tree whose files are looked at relative to its open root directory, and to the
+/// directory of the last file looked at, so that the kernel resolves each file's name only,
+/// not the cache's whole path or the file's directories again.
 struct OpenTree {
     root: PathBuf,
     #[cfg(unix)]
     fd: rustix::fd::OwnedFd,
+    /// The last subdirectory (relative, `/`-separated) opened, and its descriptor.
+    #[cfg(unix)]
+    subdir: Option<(String, rustix::fd::OwnedFd)>,
 }
 
 impl OpenTree {
@@ -211,6 +215,7 @@ impl OpenTree {
             Ok(Self {
                 root: root.to_path_buf(),
                 fd,
+                subdir: None,
             })
         }
         #[cfg(not(unix))]
@@ -221,22 +226,54 @@ impl OpenTree {
 
     /// The size of the file at `relative` (`/`-separated), following symbolic links as
     /// `metadata` does.
-    fn size(&self, relative: &str) -> io::Result<u64> {
+    fn size(&mut self, relative: &str) -> io::Result<u64> {
         #[cfg(unix)]
         {
-            rustix::fs::statat(&self.fd, relative, rustix::fs::AtFlags::empty())
-                .map(|stat| u64::try_from(stat.st_size).unwrap_or_default())
-                .map_err(|errno| {
-                    let error = io::Error::from(errno);
-                    io::Error::new(
-                        error.kind(),
-                        format!("\"{}\": {error}", self.root.join(relative).display()),
-                    )
-                })
+            let failed = |errno: rustix::io::Errno| {
+                let error = io::Error::from(errno);
+                io::Error::new(
+                    error.kind(),
+                    format!("\"{}\": {error}", self.root.join(relative).display()),
+                )
+            };
+            let stat = match relative.rsplit_once('/') {
+                None => rustix::fs::statat(&self.fd, relative, rustix::fs::AtFlags::empty()),
+                Some((subdir, name)) => {
+                    let open = self.subdir.as_ref().is_some_and(|(open, _)| open == subdir);
+                    if !open {
+                        self.subdir = None;
+                        let fd = rustix::fs::openat(
+                            &self.fd,
+                            subdir,
+                            directory_flags(),
+                            rustix::fs::Mode::empty(),
+                        )
+                        .map_err(failed)?;
+                        self.subdir = Some((subdir.to_string(), fd));
+                    }
+                    match &self.subdir {
+                        Some((_, fd)) => rustix::fs::statat(fd, name, rustix::fs::AtFlags::empty()),
+                        None => Err(rustix::io::Errno::BADF),
+                    }
+                }
+            };
+            stat.map(|stat| u64::try_from(stat.st_size).unwrap_or_default())
+                .map_err(failed)
         }
         #[cfg(not(unix))]
         fs_err::metadata(self.root.join(relative)).map(|metadata| metadata.len())
     }
+}
+
+/// How directories are opened for `*at` system calls only (`O_PATH` where there is one).
+#[cfg(unix)]
+pub(crate) fn directory_flags() -> rustix::fs::OFlags {
+    use rustix::fs::OFlags;
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    let access = OFlags::PATH;
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    let access = OFlags::RDONLY;
+    access | OFlags::DIRECTORY | OFlags::CLOEXEC
 }
 
 /// Unpacks and checks the wheel at `wheel` into `dest` (the cache's `unpacked-v1/<sha256>`),
@@ -369,10 +406,23 @@ impl Marker {
                 .map(|value| (*value).to_string())
                 .ok_or_else(|| format!("no \"{key}\" line"))
         };
+        let files = match parse_plain_manifest(manifest) {
+            Some(files) => files?,
+            None => Self::parse_quoted_manifest(manifest)?,
+        };
+        Ok(Self {
+            wheel: field("wheel")?,
+            dist_info: field("dist-info")?,
+            record: field("record")?,
+            files,
+        })
+    }
+
+    /// The manifest's rows, parsed as the CSV they are (for manifests with quoted paths).
+    fn parse_quoted_manifest(manifest: &str) -> Result<Vec<UnpackedFile>, String> {
         let rows = parse_record(manifest)
             .map_err(|error| format!("line {} of the manifest: {}", error.line, error.reason))?;
-        let files = rows
-            .into_iter()
+        rows.into_iter()
             .map(|row| match (row.hash, row.size) {
                 (Some((algorithm, hash)), Some(size)) if algorithm == "sha256" => {
                     Ok(UnpackedFile {
@@ -386,14 +436,49 @@ impl Marker {
                     row.path
                 )),
             })
-            .collect::<Result<Vec<_>, String>>()?;
-        Ok(Self {
-            wheel: field("wheel")?,
-            dist_info: field("dist-info")?,
-            record: field("record")?,
-            files,
-        })
+            .collect::<Result<Vec<_>, String>>()
     }
+}
+
+/// The rows of a manifest without quotes (no path has a comma, a quote or a line break: nearly
+/// every wheel), split on commas without copying fields that are not kept; `None` when a quote or
+/// a carriage return means the CSV parser must read it.
+fn parse_plain_manifest(manifest: &str) -> Option<Result<Vec<UnpackedFile>, String>> {
+    if manifest.contains(['"', '\r']) {
+        return None;
+    }
+    let mut files = Vec::with_capacity(manifest.len() / 80);
+    for (index, line) in manifest.lines().enumerate() {
+        if line.is_empty() {
+            continue;
+        }
+        let mut fields = line.split(',');
+        let (Some(path), Some(hash), Some(size), None) =
+            (fields.next(), fields.next(), fields.next(), fields.next())
+        else {
+            return Some(Err(format!(
+                "line {} of the manifest does not have three fields",
+                index + 1
+            )));
+        };
+        let (Some(digest), Ok(size)) = (hash.strip_prefix("sha256="), size.parse::<u64>()) else {
+            return Some(Err(format!(
+                "the manifest lists \"{path}\" without a sha256 and a size"
+            )));
+        };
+        if path.is_empty() {
+            return Some(Err(format!(
+                "line {} of the manifest: the path is empty",
+                index + 1
+            )));
+        }
+        files.push(UnpackedFile {
+            path: path.to_string(),
+            hash: digest.to_string(),
+            size,
+        });
+    }
+    Some(Ok(files))
 }
 
 /// What [`Unpacker::inspect`] learnt from an archive's central directory and `.dist-info` files,
