@@ -1,5 +1,9 @@
 //! Blocking work (hashing, zip reading, file writes) off the async threads.
 
+use std::sync::OnceLock;
+
+use tokio::sync::Semaphore;
+
 /// Run `work` on the blocking pool and wait for it. A panic in `work` is resumed here. When
 /// the runtime shuts down (a command ended with downloads still running) the work may be
 /// cancelled before it starts: then this future never completes, and the runtime drops it
@@ -14,4 +18,23 @@ where
         Err(error) if error.is_panic() => std::panic::resume_unwind(error.into_panic()),
         Err(_) => std::future::pending().await,
     }
+}
+
+/// [`run_blocking`] for short work that keeps a core busy and never waits on other work
+/// (reading and parsing cached pages and metadata, checking unpacked trees): at most two per
+/// core run at once. A warm run starts hundreds of these together; more of them at a time would
+/// not finish sooner, but each would take a thread of the pool (and its memory) of its own.
+pub async fn run_blocking_bounded<T, F>(work: F) -> T
+where
+    T: Send + 'static,
+    F: FnOnce() -> T + Send + 'static,
+{
+    static LIMIT: OnceLock<Semaphore> = OnceLock::new();
+    let limit = LIMIT.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        Semaphore::new(2 * cores)
+    });
+    // The semaphore is never closed.
+    let _permit = limit.acquire().await;
+    run_blocking(work).await
 }

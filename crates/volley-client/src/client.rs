@@ -24,7 +24,7 @@ use volley_packaging::{CoreMetadata, PackageName};
 
 use reqwest::header::{ACCEPT, HeaderMap, HeaderValue};
 
-use crate::blocking::run_blocking;
+use crate::blocking::{run_blocking, run_blocking_bounded};
 use crate::collection::{Collection, RangeData, SharedResult, url_key};
 use crate::credentials::{redact, redacted_url, without_credentials};
 use crate::download::{ProgressEnd, cached, cached_checked, check_hash, sha256_file};
@@ -676,7 +676,7 @@ async fn parse_text(
 ) -> Result<ProjectPage, ClientError> {
     let name = name.clone();
     let index = index.clone();
-    run_blocking(move || {
+    run_blocking_bounded(move || {
         parse_page(
             &name,
             &index,

@@ -67,7 +67,7 @@ mod sparse_file;
 mod transport;
 mod wheel_metadata;
 
-pub use blocking::run_blocking;
+pub use blocking::{run_blocking, run_blocking_bounded};
 pub use client::RegistryClient;
 pub use credentials::redact;
 pub use download::{DownloadProgress, DownloadReader, DownloadedFile};

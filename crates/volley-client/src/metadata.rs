@@ -29,7 +29,7 @@ use url::Url;
 use volley_cache::{CacheBucket, write_atomic};
 use volley_packaging::{CoreMetadata, DistFilename, WheelFilename};
 
-use crate::blocking::run_blocking;
+use crate::blocking::{run_blocking, run_blocking_bounded};
 use crate::client::Inner;
 use crate::collection::{RangeData, url_key};
 use crate::credentials::redact;
@@ -94,9 +94,14 @@ impl Inner {
         let cache_path = key
             .as_ref()
             .map(|key| self.cache.entry(CacheBucket::Metadata, key.file_name()));
-        if let (Some(path), Some(key)) = (&cache_path, &key)
-            && let Ok(bytes) = tokio::fs::read(path).await
-        {
+        let cached = match &cache_path {
+            Some(path) => {
+                let path = path.clone();
+                run_blocking_bounded(move || fs_err::read(path).ok()).await
+            }
+            None => None,
+        };
+        if let (Some(path), Some(key), Some(bytes)) = (&cache_path, &key, cached) {
             match CoreMetadata::parse(&bytes) {
                 Ok(metadata) if key.admits(&bytes) => return Ok(Arc::new(metadata)),
                 Ok(_) => tracing::debug!("ignoring the cached {}: wrong hash", path.display()),

@@ -36,7 +36,7 @@ use url::Url;
 use volley_cache::{Cache, CacheBucket, cache_key, write_atomic};
 use volley_packaging::PackageName;
 
-use crate::blocking::run_blocking;
+use crate::blocking::{run_blocking, run_blocking_bounded};
 use crate::http::Fetched;
 use crate::page::PAGE_ACCEPT;
 
@@ -276,7 +276,7 @@ impl StoredPage {
 /// The stored page of `url` at `path`, if there is a usable one.
 pub(crate) async fn load(path: PathBuf, url: &Url) -> Option<StoredPage> {
     let url = url.clone();
-    run_blocking(move || {
+    run_blocking_bounded(move || {
         let bytes = match fs_err::read(&path) {
             Ok(bytes) => bytes,
             Err(error) => {

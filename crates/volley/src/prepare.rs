@@ -22,8 +22,8 @@ use futures::FutureExt;
 use futures::future::{BoxFuture, Shared};
 use url::Url;
 use volley_cache::{Cache, CacheBucket};
-use volley_client::run_blocking;
 use volley_client::{ClientError, IndexFile, RegistryClient};
+use volley_client::{run_blocking, run_blocking_bounded};
 use volley_installer::{InstallError, StreamedWheel, UnpackedWheel};
 
 /// Why a wheel could not be prepared, shared by every waiter.
@@ -88,7 +88,8 @@ impl Preparer {
                 let dest = cache.entry(CacheBucket::Unpacked, sha256);
                 if dest.exists() {
                     let opened =
-                        run_blocking(move || UnpackedWheel::open(&dest).map_err(Box::new)).await;
+                        run_blocking_bounded(move || UnpackedWheel::open(&dest).map_err(Box::new))
+                            .await;
                     if let Ok(wheel) = opened {
                         return Ok(wheel);
                     }
