@@ -368,11 +368,19 @@ pub(crate) fn apply(
     let compiled_files = pycs.iter().map(Vec::len).sum();
 
     // RECORDs, and the commit's operations.
-    let mut operations: Vec<Operation<'_>> = targets
-        .created
+    let files: usize = placements
         .iter()
-        .map(|dir| Operation::CreateDir(Cow::Borrowed(dir.as_path())))
-        .collect();
+        .zip(&pycs)
+        .map(|(placement, pycs)| placement.files.len() + pycs.len() + 1)
+        .sum();
+    let mut operations: Vec<Operation<'_>> =
+        Vec::with_capacity(targets.created.len() + targets.overwritten.len() + files);
+    operations.extend(
+        targets
+            .created
+            .iter()
+            .map(|dir| Operation::CreateDir(Cow::Borrowed(dir.as_path()))),
+    );
     // Two removed distributions may list the same file; it is moved once.
     let mut backed_up: FxHashSet<&Path> = FxHashSet::default();
     for path in removals
@@ -421,7 +429,7 @@ pub(crate) fn apply(
         write_new(&staged, record.as_bytes(), false).map_err(stage_error)?;
         Ok::<_, InstallError>((staged, rows))
     })?;
-    let mut places = Places::default();
+    let mut places = Places::after(operations, files);
     let mut installed = Vec::with_capacity(placements.len());
     for ((wheel, placement), (record_staged, rows)) in placements.iter().enumerate().zip(records) {
         for (index, file) in placement.files.iter().enumerate() {
@@ -467,7 +475,7 @@ pub(crate) fn apply(
         });
     }
 
-    operations.extend(places.operations);
+    let operations = places.operations;
 
     tracing::debug!("staged and wrote the RECORDs in {:?}", started.elapsed());
 
@@ -618,7 +626,7 @@ fn compile_staged(
 
 /// The placements and links of a commit: when two files go to one path (two wheels, or a
 /// wheel's own `.pyc` and the compiled one), the later one wins, as in pip, and only it is made.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Places<'a> {
     operations: Vec<Operation<'a>>,
     /// Keyed by the raw path: destinations are normalized.
@@ -626,6 +634,15 @@ struct Places<'a> {
 }
 
 impl<'a> Places<'a> {
+    /// Placements pushed after `operations` (which must not place or link anything), for
+    /// about `files` destinations.
+    fn after(operations: Vec<Operation<'a>>, files: usize) -> Self {
+        Self {
+            operations,
+            index: FxHashMap::with_capacity_and_hasher(files, Default::default()),
+        }
+    }
+
     /// `operation` (a [`Operation::Place`] or [`Operation::Link`]) makes `to`.
     fn push(&mut self, to: &'a Path, operation: Operation<'a>) {
         match self.index.entry(to.as_os_str()) {

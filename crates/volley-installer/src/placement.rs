@@ -116,7 +116,7 @@ pub(crate) fn place<'w>(
     };
     let python = layout.python_executable.as_os_str().as_encoded_bytes();
     let mut files = Vec::with_capacity(wheel.files.len() + 4);
-    for file in &wheel.files {
+    for file in wheel.files.iter() {
         let Some(destination) = destination(wheel, layout, &lib_dir, &file.path)? else {
             continue;
         };

@@ -36,6 +36,7 @@
 use std::collections::{HashMap, HashSet};
 use std::io::{self, BufReader, Read, Seek, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 use tempfile::TempDir;
@@ -72,8 +73,9 @@ pub struct UnpackedWheel {
     /// `Name` from `METADATA`, as the project spells it (the headers directory is named after it).
     pub(crate) project_name: String,
     pub(crate) entry_points: Vec<EntryPoint>,
-    /// Every file to place, in archive order.
-    pub(crate) files: Vec<UnpackedFile>,
+    /// Every file to place, in archive order; shared by clones (a wheel prepared once is
+    /// handed to everything that waited for it).
+    pub(crate) files: Arc<[UnpackedFile]>,
 }
 
 /// One file of an unpacked tree, as the manifest lists it.
@@ -160,7 +162,7 @@ impl UnpackedWheel {
             root_is_purelib: description.root_is_purelib,
             project_name: description.project_name,
             entry_points: description.entry_points,
-            files: marker.files,
+            files: marker.files.into(),
         })
     }
 
@@ -919,7 +921,7 @@ impl Unpacker {
             root_is_purelib: inspection.description.root_is_purelib,
             project_name: inspection.description.project_name.clone(),
             entry_points: inspection.description.entry_points.clone(),
-            files: marker.files,
+            files: marker.files.into(),
         };
         for attempt in 0..2 {
             match fs_err::rename(temp.path(), dest) {
