@@ -22,22 +22,36 @@
 //! stray `py_compile.py` cannot shadow the standard library) and without those three variables.
 //! Paths cross the pipe as raw bytes, NUL-separated (`os.fsencode`), so any file name works.
 
-use std::io::Write;
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::InstallError;
 use crate::record::sha256_digest;
 
-/// Runs in each worker: reads `source\0destination\0output\0` triples from stdin, answers
-/// `ok\0<pyc path>\0` or `error\0<message>\0` for each, in order.
+/// Runs in each worker: reads `source\0destination\0output\0` triples from stdin as they come,
+/// answers `ok\0<pyc path>\0` or `error\0<message>\0` for each, in order, at once.
 const WORKER: &str = r#"
 import importlib.util, os, py_compile, sys, warnings
 warnings.filterwarnings("ignore")
-fields = sys.stdin.buffer.read().split(b"\0")
+def fields(stream):
+    pending = b""
+    while True:
+        chunk = stream.read1(65536)
+        if not chunk:
+            return
+        *complete, pending = (pending + chunk).split(b"\0")
+        yield from complete
 out = sys.stdout.buffer
-for i in range(0, len(fields) - 2, 3):
-    source, destination, output = (os.fsdecode(field) for field in fields[i : i + 3])
+triple = []
+for field in fields(sys.stdin.buffer):
+    triple.append(os.fsdecode(field))
+    if len(triple) < 3:
+        continue
+    source, destination, output = triple
+    triple = []
     try:
         pyc = importlib.util.cache_from_source(destination)
         py_compile.compile(source, cfile=output, dfile=destination, doraise=True)
@@ -46,7 +60,7 @@ for i in range(0, len(fields) - 2, 3):
         out.write(b"error\0" + message.encode("utf-8", "replace") + b"\0")
     else:
         out.write(b"ok\0" + os.fsencode(pyc) + b"\0")
-out.flush()
+    out.flush()
 "#;
 
 /// Bytecode compilation settings.
@@ -86,6 +100,10 @@ pub(crate) enum Compiled {
 }
 
 /// Compiles `jobs` in `options.workers` processes; the result for each job, in order.
+///
+/// Files are handed out one at a time, largest first, to whichever worker answered last (each
+/// has one more file waiting in its pipe), so that the workers finish together however long
+/// each file takes.
 pub(crate) fn compile(
     options: &CompileOptions,
     jobs: &[CompileJob],
@@ -93,11 +111,14 @@ pub(crate) fn compile(
     if jobs.is_empty() {
         return Ok(Vec::new());
     }
-    let shares = share_out(jobs, options.workers.max(1));
+    let mut order: Vec<usize> = (0..jobs.len()).collect();
+    order.sort_by_key(|&index| std::cmp::Reverse(jobs[index].size));
+    let next = AtomicUsize::new(0);
+    let take = || order.get(next.fetch_add(1, Ordering::Relaxed)).copied();
+    let workers = options.workers.clamp(1, jobs.len());
     let results: Vec<Result<Vec<(usize, Compiled)>, InstallError>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = shares
-            .iter()
-            .map(|share| scope.spawn(|| run_worker(&options.python, jobs, share)))
+        let handles: Vec<_> = (0..workers)
+            .map(|_| scope.spawn(|| run_worker(&options.python, jobs, &take)))
             .collect();
         handles
             .into_iter()
@@ -123,30 +144,11 @@ pub(crate) fn compile(
         .collect())
 }
 
-/// Splits job indices into at most `workers` shares of about equal total size (largest first,
-/// each to the lightest share).
-fn share_out(jobs: &[CompileJob], workers: usize) -> Vec<Vec<usize>> {
-    let workers = workers.min(jobs.len()).max(1);
-    let mut order: Vec<usize> = (0..jobs.len()).collect();
-    order.sort_by_key(|&index| std::cmp::Reverse(jobs[index].size));
-    let mut shares: Vec<(u64, Vec<usize>)> = vec![(0, Vec::new()); workers];
-    for index in order {
-        let lightest = shares
-            .iter_mut()
-            .min_by_key(|(load, _)| *load)
-            .expect("at least one share");
-        // Every file costs something, however small.
-        lightest.0 += jobs[index].size + 512;
-        lightest.1.push(index);
-    }
-    shares.into_iter().map(|(_, share)| share).collect()
-}
-
-/// Runs one worker process over the jobs at `share`.
+/// Runs one worker process over the jobs `take` hands out, until there are none left.
 fn run_worker(
     python: &Path,
     jobs: &[CompileJob],
-    share: &[usize],
+    take: &(dyn Fn() -> Option<usize> + Sync),
 ) -> Result<Vec<(usize, Compiled)>, InstallError> {
     let error = |reason: String| InstallError::Compile {
         python: python.to_path_buf(),
@@ -162,66 +164,103 @@ fn run_worker(
         .stderr(Stdio::piped())
         .spawn()
         .map_err(|source| error(source.to_string()))?;
-    let mut input = Vec::new();
-    for &index in share {
-        let job = &jobs[index];
-        for path in [&job.source, &job.destination, &job.output] {
-            input.extend_from_slice(path.as_os_str().as_encoded_bytes());
-            input.push(0);
-        }
-    }
-    if let Some(mut stdin) = child.stdin.take() {
-        // The worker reads all of its input before it writes anything, so this cannot deadlock;
-        // a worker that died early shows in its exit status below.
-        if let Err(write_error) = stdin.write_all(&input) {
-            tracing::debug!("writing to a bytecode worker: {write_error}");
-        }
-    }
-    let output = child
-        .wait_with_output()
-        .map_err(|source| error(source.to_string()))?;
-    if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
+    let (Some(stdin), Some(stdout), Some(mut stderr)) =
+        (child.stdin.take(), child.stdout.take(), child.stderr.take())
+    else {
+        return Err(error("a worker has no pipes".to_string()));
+    };
+    // Drained as it comes, so that a worker with much to say never blocks on a full pipe.
+    let stderr_reader = std::thread::spawn(move || {
+        let mut text = Vec::new();
+        let _ = stderr.read_to_end(&mut text);
+        text
+    });
+    let outcome = converse(stdin, stdout, jobs, take);
+    let status = child.wait().map_err(|source| error(source.to_string()))?;
+    let stderr = stderr_reader.join().unwrap_or_default();
+    if !status.success() {
+        let stderr = String::from_utf8_lossy(&stderr);
         let last_line = stderr.trim().lines().last().unwrap_or_default().to_string();
-        return Err(error(format!(
-            "a worker exited with {}: {last_line}",
-            output.status
-        )));
+        return Err(error(format!("a worker exited with {status}: {last_line}")));
     }
-    let fields: Vec<&[u8]> = output.stdout.split(|&byte| byte == 0).collect();
-    if fields.len() != share.len() * 2 + 1 {
-        return Err(error(format!(
-            "a worker answered for {} of {} files",
-            fields.len() / 2,
-            share.len()
-        )));
-    }
-    share
-        .iter()
-        .zip(fields.chunks(2))
-        .map(|(&index, answer)| match answer[0] {
-            b"ok" => {
-                let output = fs_err::read(&jobs[index].output)
-                    .map_err(|source| error(source.to_string()))?;
-                Ok((
-                    index,
-                    Compiled::Pyc {
-                        path: path_from_bytes(answer[1]),
-                        hash: sha256_digest(&output),
-                        size: output.len() as u64,
-                    },
-                ))
+    outcome.map_err(error)
+}
+
+/// Feeds a worker its jobs, one ahead of the one it works on, and reads its answers; closes its
+/// stdin (so that it exits) when there are no more.
+fn converse(
+    stdin: ChildStdin,
+    stdout: ChildStdout,
+    jobs: &[CompileJob],
+    take: &(dyn Fn() -> Option<usize> + Sync),
+) -> Result<Vec<(usize, Compiled)>, String> {
+    let mut stdin = Some(stdin);
+    let mut answers = BufReader::new(stdout);
+    let mut in_flight = VecDeque::new();
+    let mut done = Vec::new();
+    let send = |stdin: &mut Option<ChildStdin>, in_flight: &mut VecDeque<usize>| {
+        let Some(pipe) = stdin.as_mut() else {
+            return Ok(());
+        };
+        match take() {
+            Some(index) => {
+                let job = &jobs[index];
+                let mut message = Vec::new();
+                for path in [&job.source, &job.destination, &job.output] {
+                    message.extend_from_slice(path.as_os_str().as_encoded_bytes());
+                    message.push(0);
+                }
+                pipe.write_all(&message)
+                    .and_then(|()| pipe.flush())
+                    .map_err(|source| format!("writing to a worker: {source}"))?;
+                in_flight.push_back(index);
             }
-            b"error" => Ok((
-                index,
-                Compiled::Failed(String::from_utf8_lossy(answer[1]).into_owned()),
-            )),
-            other => Err(error(format!(
-                "unexpected worker answer \"{}\"",
-                String::from_utf8_lossy(other)
-            ))),
-        })
-        .collect()
+            // No more jobs: the worker ends once it has answered the ones it has.
+            None => *stdin = None,
+        }
+        Ok::<(), String>(())
+    };
+    send(&mut stdin, &mut in_flight)?;
+    send(&mut stdin, &mut in_flight)?;
+    while let Some(index) = in_flight.pop_front() {
+        let status = read_field(&mut answers)?;
+        let detail = read_field(&mut answers)?;
+        // The next job goes out before this answer is looked at, so the worker never waits.
+        send(&mut stdin, &mut in_flight)?;
+        let outcome = match status.as_slice() {
+            b"ok" => {
+                let output =
+                    fs_err::read(&jobs[index].output).map_err(|error| error.to_string())?;
+                Compiled::Pyc {
+                    path: path_from_bytes(&detail),
+                    hash: sha256_digest(&output),
+                    size: output.len() as u64,
+                }
+            }
+            b"error" => Compiled::Failed(String::from_utf8_lossy(&detail).into_owned()),
+            other => {
+                return Err(format!(
+                    "unexpected worker answer \"{}\"",
+                    String::from_utf8_lossy(other)
+                ));
+            }
+        };
+        done.push((index, outcome));
+    }
+    Ok(done)
+}
+
+/// One NUL-terminated field of a worker's answer.
+fn read_field(answers: &mut impl BufRead) -> Result<Vec<u8>, String> {
+    let mut field = Vec::new();
+    match answers.read_until(0, &mut field) {
+        Ok(_) if field.last() == Some(&0) => {
+            field.pop();
+            Ok(field)
+        }
+        Ok(_) => Err("a worker stopped answering".to_string()),
+        Err(error) => Err(format!("reading from a worker: {error}")),
+    }
 }
 
 #[cfg(unix)]
@@ -239,25 +278,49 @@ fn path_from_bytes(bytes: &[u8]) -> PathBuf {
 mod tests {
     use super::*;
 
-    fn job(size: u64) -> CompileJob {
-        CompileJob {
-            source: PathBuf::new(),
-            destination: PathBuf::new(),
-            output: PathBuf::new(),
-            size,
-        }
-    }
-
     #[test]
-    fn shares_are_balanced_by_size() {
-        let jobs: Vec<CompileJob> = [10_000, 9_000, 1_000, 1_000, 500, 8_000]
-            .into_iter()
-            .map(job)
+    fn many_files_shared_by_two_workers_come_back_to_their_jobs() {
+        let dir = tempfile::tempdir().unwrap();
+        let (staged, site) = (dir.path().join("stage"), dir.path().join("site"));
+        fs_err::create_dir(&staged).unwrap();
+        let jobs: Vec<CompileJob> = (0..25)
+            .map(|index| {
+                // Every fifth file does not compile; sizes vary so the order handed out differs.
+                let source = if index % 5 == 4 {
+                    format!("print 'file {index}'\n")
+                } else {
+                    format!("X = {index}\n{}", "Y = 1\n".repeat(index * 7 % 11))
+                };
+                fs_err::write(staged.join(index.to_string()), &source).unwrap();
+                CompileJob {
+                    source: staged.join(index.to_string()),
+                    destination: site.join(format!("m{index}.py")),
+                    output: staged.join(format!("{index}.pyc")),
+                    size: source.len() as u64,
+                }
+            })
             .collect();
-        let shares = share_out(&jobs, 2);
-        assert_eq!(shares, vec![vec![0, 2, 3, 4], vec![1, 5]]);
-        assert_eq!(share_out(&jobs, 10).len(), jobs.len());
-        assert_eq!(share_out(&jobs, 0).len(), 1);
+        let options = CompileOptions {
+            python: PathBuf::from("python3"),
+            workers: 2,
+        };
+        let results = compile(&options, &jobs).unwrap();
+        assert_eq!(results.len(), jobs.len());
+        for (index, result) in results.iter().enumerate() {
+            match result {
+                Compiled::Pyc { path, size, .. } => {
+                    assert_ne!(index % 5, 4, "{result:?}");
+                    let name = path.file_name().unwrap().to_string_lossy();
+                    assert!(name.starts_with(&format!("m{index}.")), "{name}");
+                    let written = fs_err::metadata(staged.join(format!("{index}.pyc"))).unwrap();
+                    assert_eq!(*size, written.len());
+                }
+                Compiled::Failed(message) => {
+                    assert_eq!(index % 5, 4, "{message}");
+                    assert!(message.contains(&format!("m{index}.py")), "{message}");
+                }
+            }
+        }
     }
 
     #[test]
