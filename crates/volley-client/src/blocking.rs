@@ -1,6 +1,6 @@
 //! Blocking work (hashing, zip reading, file writes) off the async threads.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use tokio::sync::Semaphore;
 
@@ -29,12 +29,17 @@ where
     T: Send + 'static,
     F: FnOnce() -> T + Send + 'static,
 {
-    static LIMIT: OnceLock<Semaphore> = OnceLock::new();
+    static LIMIT: OnceLock<Arc<Semaphore>> = OnceLock::new();
     let limit = LIMIT.get_or_init(|| {
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
-        Semaphore::new(2 * cores)
+        Arc::new(Semaphore::new(2 * cores))
     });
-    // The semaphore is never closed.
-    let _permit = limit.acquire().await;
-    run_blocking(work).await
+    // Held by the work itself, so that it counts until it ends even if the caller stops
+    // waiting for it. The semaphore is never closed.
+    let permit = Arc::clone(limit).acquire_owned().await;
+    run_blocking(move || {
+        let _permit = permit;
+        work()
+    })
+    .await
 }

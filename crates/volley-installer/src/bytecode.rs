@@ -178,12 +178,24 @@ fn run_worker(
     let outcome = converse(stdin, stdout, jobs, take);
     let status = child.wait().map_err(|source| error(source.to_string()))?;
     let stderr = stderr_reader.join().unwrap_or_default();
+    // A failure of ours comes first: the worker then dies of the pipe closed under it.
+    if let Err(WorkerFailure::Answer(reason)) = outcome {
+        return Err(error(reason));
+    }
     if !status.success() {
         let stderr = String::from_utf8_lossy(&stderr);
         let last_line = stderr.trim().lines().last().unwrap_or_default().to_string();
         return Err(error(format!("a worker exited with {status}: {last_line}")));
     }
-    outcome.map_err(error)
+    outcome.map_err(|(WorkerFailure::Pipe(reason) | WorkerFailure::Answer(reason))| error(reason))
+}
+
+/// Why talking to a worker failed.
+enum WorkerFailure {
+    /// The pipe to or from it broke: its exit status and stderr say more.
+    Pipe(String),
+    /// It answered, but the answer is wrong or its bytecode cannot be read.
+    Answer(String),
 }
 
 /// Feeds a worker its jobs, one ahead of the one it works on, and reads its answers; closes its
@@ -193,7 +205,7 @@ fn converse(
     stdout: ChildStdout,
     jobs: &[CompileJob],
     take: &(dyn Fn() -> Option<usize> + Sync),
-) -> Result<Vec<(usize, Compiled)>, String> {
+) -> Result<Vec<(usize, Compiled)>, WorkerFailure> {
     let mut stdin = Some(stdin);
     let mut answers = BufReader::new(stdout);
     let mut in_flight = VecDeque::new();
@@ -212,25 +224,27 @@ fn converse(
                 }
                 pipe.write_all(&message)
                     .and_then(|()| pipe.flush())
-                    .map_err(|source| format!("writing to a worker: {source}"))?;
+                    .map_err(|source| {
+                        WorkerFailure::Pipe(format!("writing to a worker: {source}"))
+                    })?;
                 in_flight.push_back(index);
             }
             // No more jobs: the worker ends once it has answered the ones it has.
             None => *stdin = None,
         }
-        Ok::<(), String>(())
+        Ok::<(), WorkerFailure>(())
     };
     send(&mut stdin, &mut in_flight)?;
     send(&mut stdin, &mut in_flight)?;
     while let Some(index) = in_flight.pop_front() {
-        let status = read_field(&mut answers)?;
-        let detail = read_field(&mut answers)?;
+        let status = read_field(&mut answers).map_err(WorkerFailure::Pipe)?;
+        let detail = read_field(&mut answers).map_err(WorkerFailure::Pipe)?;
         // The next job goes out before this answer is looked at, so the worker never waits.
         send(&mut stdin, &mut in_flight)?;
         let outcome = match status.as_slice() {
             b"ok" => {
-                let output =
-                    fs_err::read(&jobs[index].output).map_err(|error| error.to_string())?;
+                let output = fs_err::read(&jobs[index].output)
+                    .map_err(|error| WorkerFailure::Answer(error.to_string()))?;
                 Compiled::Pyc {
                     path: path_from_bytes(&detail),
                     hash: sha256_digest(&output),
@@ -239,10 +253,10 @@ fn converse(
             }
             b"error" => Compiled::Failed(String::from_utf8_lossy(&detail).into_owned()),
             other => {
-                return Err(format!(
+                return Err(WorkerFailure::Answer(format!(
                     "unexpected worker answer \"{}\"",
                     String::from_utf8_lossy(other)
-                ));
+                )));
             }
         };
         done.push((index, outcome));

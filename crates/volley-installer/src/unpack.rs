@@ -409,8 +409,8 @@ impl Marker {
                 .ok_or_else(|| format!("no \"{key}\" line"))
         };
         let files = match parse_plain_manifest(manifest) {
-            Some(files) => files?,
-            None => Self::parse_quoted_manifest(manifest)?,
+            Some(files) => files,
+            None => Self::parse_csv_manifest(manifest)?,
         };
         Ok(Self {
             wheel: field("wheel")?,
@@ -420,8 +420,8 @@ impl Marker {
         })
     }
 
-    /// The manifest's rows, parsed as the CSV they are (for manifests with quoted paths).
-    fn parse_quoted_manifest(manifest: &str) -> Result<Vec<UnpackedFile>, String> {
+    /// The manifest's rows, parsed as the CSV they are (for quoted paths, and for errors).
+    fn parse_csv_manifest(manifest: &str) -> Result<Vec<UnpackedFile>, String> {
         let rows = parse_record(manifest)
             .map_err(|error| format!("line {} of the manifest: {}", error.line, error.reason))?;
         rows.into_iter()
@@ -442,45 +442,32 @@ impl Marker {
     }
 }
 
-/// The rows of a manifest without quotes (no path has a comma, a quote or a line break: nearly
-/// every wheel), split on commas without copying fields that are not kept; `None` when a quote or
-/// a carriage return means the CSV parser must read it.
-fn parse_plain_manifest(manifest: &str) -> Option<Result<Vec<UnpackedFile>, String>> {
+/// The rows of a manifest as volley writes them (no quoted path, `sha256=<digest>`, a plain
+/// size: nearly every wheel), split on commas without copying the fields that are not kept;
+/// `None` for anything else, which the CSV parser then reads (and reports).
+fn parse_plain_manifest(manifest: &str) -> Option<Vec<UnpackedFile>> {
     if manifest.contains(['"', '\r']) {
         return None;
     }
     let mut files = Vec::with_capacity(manifest.len() / 80);
-    for (index, line) in manifest.lines().enumerate() {
-        if line.is_empty() {
-            continue;
-        }
+    for line in manifest.lines().filter(|line| !line.is_empty()) {
         let mut fields = line.split(',');
         let (Some(path), Some(hash), Some(size), None) =
             (fields.next(), fields.next(), fields.next(), fields.next())
         else {
-            return Some(Err(format!(
-                "line {} of the manifest does not have three fields",
-                index + 1
-            )));
+            return None;
         };
-        let (Some(digest), Ok(size)) = (hash.strip_prefix("sha256="), size.parse::<u64>()) else {
-            return Some(Err(format!(
-                "the manifest lists \"{path}\" without a sha256 and a size"
-            )));
-        };
-        if path.is_empty() {
-            return Some(Err(format!(
-                "line {} of the manifest: the path is empty",
-                index + 1
-            )));
+        let digest = hash.strip_prefix("sha256=")?.trim_end_matches('=');
+        if path.is_empty() || digest.is_empty() {
+            return None;
         }
         files.push(UnpackedFile {
             path: path.to_string(),
             hash: digest.to_string(),
-            size,
+            size: size.parse().ok()?,
         });
     }
-    Some(Ok(files))
+    Some(files)
 }
 
 /// What [`Unpacker::inspect`] learnt from an archive's central directory and `.dist-info` files,
@@ -1032,5 +1019,15 @@ mod tests {
         insta::assert_snapshot!(error("volley-unpacked 1\nwheel: x\n"), @"no blank line after the header");
         insta::assert_snapshot!(error("volley-unpacked 1\nwheel: x\n\n"), @r#"no "dist-info" line"#);
         insta::assert_snapshot!(error("volley-unpacked 1\n\na.py,,\n"), @r#"the manifest lists "a.py" without a sha256 and a size"#);
+
+        // Plain lines (the fast path) and lines only the CSV parser reads give the same files.
+        let header = "volley-unpacked 1\nwheel: w\ndist-info: d\nrecord: r\n\n";
+        let files = |manifest: &str| Marker::parse(&format!("{header}{manifest}")).unwrap().files;
+        assert_eq!(files("a.py,sha256=XYZ=,3\n"), files("a.py,SHA256=XYZ,3\n"));
+        assert_eq!(
+            files("a.py,sha256=XYZ,3\n"),
+            files("\"a.py\",sha256=XYZ,3\n")
+        );
+        assert_eq!(files("a.py,sha256=XYZ,3\n")[0].hash, "XYZ");
     }
 }
