@@ -124,17 +124,15 @@ impl Keyring {
 
 #[cfg(test)]
 mod tests {
-    use std::os::unix::fs::PermissionsExt;
-
     use super::*;
 
     /// A fake `keyring` that logs its arguments and knows one password and one credential.
     fn fake_keyring(dir: &std::path::Path) -> PathBuf {
         let script = dir.join("keyring");
         let log = dir.join("calls.log");
-        fs_err::write(
+        volley_test_support::write_script(
             &script,
-            format!(
+            &format!(
                 r#"#!/bin/sh
 echo "$@" >> "{}"
 case "$*" in
@@ -145,9 +143,7 @@ esac
 "#,
                 log.display()
             ),
-        )
-        .unwrap();
-        fs_err::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        );
         script
     }
 

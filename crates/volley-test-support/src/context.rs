@@ -342,6 +342,34 @@ fn interpreter_with_version(interpreter: &Path, version: &str) -> Option<PathBuf
     Some(PathBuf::from(lines.next()?))
 }
 
+/// Writes an executable script (mode 0o755) at `path` without this process ever holding it
+/// open for writing: a `sh` child writes it. Were it written here, a test on another thread
+/// that forks meanwhile would keep a copy of the write descriptor in its child until the child
+/// execs, and running the script in that window fails with "text file busy" (ETXTBSY).
+#[cfg(unix)]
+pub fn write_script(path: &Path, content: &str) {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new("sh")
+        .args(["-c", "cat > \"$1\" && chmod 755 \"$1\"", "sh"])
+        .arg(path)
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("sh runs");
+    // The pipe closes when `stdin` is dropped, which ends `cat`.
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(content.as_bytes())
+            .expect("sh reads the script");
+    }
+    let status = child.wait().expect("sh ends");
+    assert!(
+        status.success(),
+        "writing {} failed: {status}",
+        path.display()
+    );
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

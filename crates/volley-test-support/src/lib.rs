@@ -58,6 +58,8 @@ mod server;
 mod tls;
 mod wheel;
 
+#[cfg(unix)]
+pub use context::write_script;
 pub use context::{TestContext, filter_server_addresses, find_python, snapshot_tree};
 pub use fault::{Fault, FaultKind};
 pub use page::IndexFormat;

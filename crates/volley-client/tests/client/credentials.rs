@@ -1,7 +1,6 @@
 //! Credentials: in index URLs, from a netrc file and from the keyring; sent to the index's
 //! host for pages and files, and never shown.
 
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -212,9 +211,9 @@ async fn netrc_is_used_when_the_url_has_no_credentials() {
 /// user` and `--mode creds get <service>` for services starting with `prefix`.
 fn fake_keyring(dir: &Path, prefix: &str) -> PathBuf {
     let script = dir.join("keyring");
-    fs_err::write(
+    volley_test_support::write_script(
         &script,
-        format!(
+        &format!(
             r#"#!/bin/sh
 echo "$@" >> "{log}"
 case "$*" in
@@ -225,9 +224,7 @@ esac
 "#,
             log = dir.join("calls.log").display(),
         ),
-    )
-    .unwrap();
-    fs_err::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    );
     script
 }
 
