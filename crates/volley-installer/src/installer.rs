@@ -6,8 +6,9 @@
 //!    an install that a killed process left unfinished ([`lock_environment`]; a caller that
 //!    reads the environment to plan takes it first and calls [`Installer::execute_locked`]);
 //! 2. plan: where every file goes (`placement`), what the replaced versions own (`uninstall`),
-//!    what is in the way (a directory where a file must go is an error; an existing file is
-//!    backed up and replaced, as pip overwrites it), which directories must be created;
+//!    what is in the way (a directory where a file must go is an error, and so is a file of the
+//!    install where another of its files needs a directory; an existing file is backed up and
+//!    replaced, as pip overwrites it), which directories must be created;
 //! 3. stage: write the files the install generates (launchers, rewritten scripts, `INSTALLER`...)
 //!    into the transaction's staging directory, and decide the link mode on the first cached
 //!    file (linked to a probe there); the wheels' own files are not staged;
@@ -339,6 +340,19 @@ pub(crate) fn apply(
             targets.check(&file.destination, placement.wheel_name(), &removing)?;
         }
         targets.check(&placement.record, placement.wheel_name(), &removing)?;
+    }
+    // A file where another file of the install needs a directory (one wheel's `pkg/sub`, and
+    // another's `pkg/sub/x.py`): known once every directory to create is.
+    for placement in &placements {
+        for file in &placement.files {
+            if targets.creates_dir(&file.destination) {
+                return Err(InstallError::PathInTheWay {
+                    wheel: placement.wheel_name().to_string(),
+                    path: file.destination.clone(),
+                    reason: "another file of this install needs a directory there",
+                });
+            }
+        }
     }
 
     tracing::debug!("planned the install in {:?}", started.elapsed());
@@ -783,6 +797,11 @@ impl Targets {
             Some(false) => {}
         }
         Ok(())
+    }
+
+    /// Whether the commit creates a directory at `path`.
+    fn creates_dir(&self, path: &Path) -> bool {
+        self.dirs.get(path.as_os_str()) == Some(&true)
     }
 
     /// Makes sure `dir` exists or will be created; returns whether the commit creates it.

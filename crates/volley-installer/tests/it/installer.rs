@@ -495,6 +495,27 @@ fn replaces_a_version_within_one_plan() {
     insta::assert_snapshot!(env.run_python(CHECK_RECORDS), @"alpha==2.0 beta==1.0");
 }
 
+#[test]
+fn a_file_where_another_wheel_needs_a_directory_is_refused_before_anything_changes() {
+    let env = Env::new();
+    // The lock file is made by the first install's lock, refused or not.
+    env.installer(LinkMode::Hardlink).recover(|| {}).unwrap();
+    let before = env.tree();
+    let directory = WheelBuilder::new("one", "1.0").file("shared/x.py", "X = 1\n");
+    let file = WheelBuilder::new("two", "1.0").file("shared", "not a directory\n");
+    let errors = [[&directory, &file], [&file, &directory]].map(|order| {
+        let wheels = order.map(|wheel| env.unpack(wheel));
+        let error = env
+            .installer(LinkMode::Hardlink)
+            .execute(&plan(wheels, Vec::new()), &(), || {})
+            .unwrap_err();
+        assert_eq!(env.tree(), before);
+        env.filter(&error.to_string())
+    });
+    assert_eq!(errors[0], errors[1], "either order");
+    insta::assert_snapshot!(errors[0], @r#"wheel two-1.0-py3-none-any.whl: cannot install "[SITE]/shared": another file of this install needs a directory there"#);
+}
+
 /// An environment with alpha 1.0 installed, and the plan that replaces it with 2.0 and adds
 /// beta; the lock file exists already.
 fn replacement_plan(env: &Env) -> InstallPlan {
