@@ -45,19 +45,20 @@ pub(crate) const TAIL_SIZE: u64 = 64 * 1024;
 const MAX_RANGE_REQUESTS: usize = 8;
 
 /// What names the cached metadata of a file.
-enum MetadataKey<'a> {
+#[derive(Clone)]
+enum MetadataKey {
     /// The sha256 of the distribution file.
-    File(&'a str),
+    File(String),
     /// The sha256 of its `.metadata` file (when the index gives no hash for the file itself):
     /// the cached bytes must have it.
-    MetadataFile(&'a str),
+    MetadataFile(String),
 }
 
-impl<'a> MetadataKey<'a> {
-    fn of(file: &'a IndexFile) -> Option<Self> {
+impl MetadataKey {
+    fn of(file: &IndexFile) -> Option<Self> {
         match (file.sha256(), file.metadata_sha256()) {
-            (Some(sha256), _) => Some(Self::File(sha256)),
-            (None, Some(sha256)) => Some(Self::MetadataFile(sha256)),
+            (Some(sha256), _) => Some(Self::File(sha256.to_string())),
+            (None, Some(sha256)) => Some(Self::MetadataFile(sha256.to_string())),
             (None, None) => None,
         }
     }
@@ -94,18 +95,23 @@ impl Inner {
         let cache_path = key
             .as_ref()
             .map(|key| self.cache.entry(CacheBucket::Metadata, key.file_name()));
-        let cached = match &cache_path {
-            Some(path) => {
-                let path = path.clone();
-                run_blocking_bounded(move || fs_err::read(path).ok()).await
-            }
-            None => None,
-        };
-        if let (Some(path), Some(key), Some(bytes)) = (&cache_path, &key, cached) {
-            match CoreMetadata::parse(&bytes) {
-                Ok(metadata) if key.admits(&bytes) => return Ok(Arc::new(metadata)),
-                Ok(_) => tracing::debug!("ignoring the cached {}: wrong hash", path.display()),
-                Err(error) => tracing::debug!("ignoring the cached {}: {error}", path.display()),
+        if let (Some(path), Some(key)) = (&cache_path, &key) {
+            // Read, checked and parsed off the async threads, like the rest of a cache read.
+            let (path, key) = (path.clone(), key.clone());
+            let cached = run_blocking_bounded(move || {
+                let bytes = fs_err::read(&path).ok()?;
+                match CoreMetadata::parse(&bytes) {
+                    Ok(metadata) if key.admits(&bytes) => return Some(metadata),
+                    Ok(_) => tracing::debug!("ignoring the cached {}: wrong hash", path.display()),
+                    Err(error) => {
+                        tracing::debug!("ignoring the cached {}: {error}", path.display());
+                    }
+                }
+                None
+            })
+            .await;
+            if let Some(metadata) = cached {
+                return Ok(Arc::new(metadata));
             }
         }
         let bytes = self.metadata_bytes(file, &url).await?;

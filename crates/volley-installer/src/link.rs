@@ -187,9 +187,10 @@ impl Linker {
                 ),
             )
         };
-        let reuse_source = self.source_dir.as_ref().is_some_and(|(open, _)| {
-            is_joined(open.as_os_str().as_bytes(), source_root, source_subdir)
-        });
+        let reuse_source = self
+            .source_dir
+            .as_ref()
+            .is_some_and(|(open, _)| crate::path::is_joined(open, source_root, source_subdir));
         if !reuse_source {
             let dir = if source_subdir.is_empty() {
                 source_root.to_path_buf()
@@ -228,21 +229,6 @@ impl Linker {
     fn hard_link(&mut self, source: &Cached<'_>, target: &Path) -> io::Result<()> {
         fs_err::hard_link(source.path(), target)
     }
-}
-
-/// Whether `joined` is `root` joined with `subdir` (`root` itself when `subdir` is empty),
-/// comparing bytes.
-#[cfg(unix)]
-fn is_joined(joined: &[u8], root: &Path, subdir: &str) -> bool {
-    use std::os::unix::ffi::OsStrExt;
-    let root = root.as_os_str().as_bytes();
-    if subdir.is_empty() {
-        return joined == root;
-    }
-    joined.len() == root.len() + 1 + subdir.len()
-        && joined.starts_with(root)
-        && joined[root.len()] == b'/'
-        && joined.ends_with(subdir.as_bytes())
 }
 
 /// The open directory in `slot` if it is `dir`, else `dir` opened (for `*at` calls only) and

@@ -140,6 +140,22 @@ pub(crate) fn split_last(path: &Path) -> Option<(&Path, &std::ffi::OsStr)> {
     Some((path.parent()?, path.file_name()?))
 }
 
+/// Whether `joined` is `base` joined with `relative` (`base` itself when `relative` is empty),
+/// comparing bytes: for normalized paths, as `base.join(relative) == joined` without building it.
+pub(crate) fn is_joined(joined: &Path, base: &Path, relative: &str) -> bool {
+    let (joined, base) = (
+        joined.as_os_str().as_encoded_bytes(),
+        base.as_os_str().as_encoded_bytes(),
+    );
+    if relative.is_empty() {
+        return joined == base;
+    }
+    joined.len() == base.len() + 1 + relative.len()
+        && joined.starts_with(base)
+        && joined[base.len()] == b'/'
+        && joined.ends_with(relative.as_bytes())
+}
+
 /// Whether `path` is `directory` or inside it (lexically, both normalized by the caller).
 pub(crate) fn is_within(directory: &Path, path: &Path) -> bool {
     path.starts_with(directory)
@@ -174,6 +190,20 @@ mod tests {
             normalize_entry("..\\evil.py"),
             Err(EntryPathProblem::Unportable(_))
         ));
+    }
+
+    #[test]
+    fn joined_paths_compare_as_bytes() {
+        let base = Path::new("/cache/tree");
+        assert!(is_joined(
+            Path::new("/cache/tree/pkg/a.py"),
+            base,
+            "pkg/a.py"
+        ));
+        assert!(is_joined(base, base, ""));
+        assert!(!is_joined(Path::new("/cache/treex/a.py"), base, "a.py"));
+        assert!(!is_joined(Path::new("/cache/tree/a.py"), base, "b.py"));
+        assert!(!is_joined(Path::new("/cache/tree/pkg/a.py"), base, "a.py"));
     }
 
     #[test]

@@ -22,7 +22,7 @@ use rustc_hash::FxHashMap;
 
 use crate::InstallError;
 use crate::layout::Layout;
-use crate::path::relative_path;
+use crate::path::{is_joined, relative_path};
 use crate::record::{RecordRow, sha256_digest};
 use crate::script::{fix_shebang, is_entry_point_wrapper, launcher, script_names};
 use crate::unpack::{UnpackedFile, UnpackedWheel, is_data_script};
@@ -76,7 +76,8 @@ impl PlacedFile<'_> {
     pub(crate) fn record_row(&self, lib_dir: &Path) -> RecordRow<'_> {
         match &self.source {
             Source::Link(file) => RecordRow {
-                path: match is_lib_file(lib_dir, &file.path, &self.destination) {
+                // A file of the archive root: its manifest path is its RECORD path.
+                path: match is_joined(&self.destination, lib_dir, &file.path) {
                     true => Cow::Borrowed(file.path.as_str()),
                     false => Cow::Owned(relative_path(lib_dir, &self.destination)),
                 },
@@ -88,19 +89,6 @@ impl PlacedFile<'_> {
             },
         }
     }
-}
-
-/// Whether `destination` is `lib_dir/relative` (a file of the archive root): then `relative`
-/// is its RECORD path as it is.
-fn is_lib_file(lib_dir: &Path, relative: &str, destination: &Path) -> bool {
-    let (lib_dir, destination) = (
-        lib_dir.as_os_str().as_encoded_bytes(),
-        destination.as_os_str().as_encoded_bytes(),
-    );
-    destination.len() == lib_dir.len() + 1 + relative.len()
-        && destination.starts_with(lib_dir)
-        && destination[lib_dir.len()] == b'/'
-        && destination.ends_with(relative.as_bytes())
 }
 
 /// Where each file of `wheel` goes in `layout` (absolute), and the files the install generates.
