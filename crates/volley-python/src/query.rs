@@ -330,12 +330,10 @@ mod tests {
         let temp = tempfile::tempdir().unwrap();
         let cache = Cache::from_path(temp.path().join("cache")).unwrap();
         let shim = temp.path().join("python");
-        fs_err::write(
+        volley_test_support::write_script(
             &shim,
-            format!("#!/bin/sh\nexec '{}' \"$@\"\n", base_python().display()),
-        )
-        .unwrap();
-        make_runnable(&shim);
+            &format!("#!/bin/sh\nexec '{}' \"$@\"\n", base_python().display()),
+        );
         let interpreter = Interpreter::query(&shim, Some(&cache)).unwrap();
         assert_eq!(interpreter.executable, shim);
         assert_eq!(interpreter.sys_executable, base_python());
@@ -343,29 +341,6 @@ mod tests {
             .unwrap()
             .count();
         assert_eq!(entries, 0);
-    }
-
-    /// Makes the script at `path` executable, and waits until it can be run: a test on another
-    /// thread that forks while this one still had the script open for writing leaves a copy of
-    /// that descriptor in its child until the child execs, and running the script meanwhile
-    /// fails with "text file busy".
-    fn make_runnable(path: &Path) {
-        use std::os::unix::fs::PermissionsExt;
-        fs_err::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
-        const TEXT_FILE_BUSY: i32 = 26;
-        for _ in 0..100 {
-            match Command::new(path)
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
-            {
-                Err(error) if error.raw_os_error() == Some(TEXT_FILE_BUSY) => {
-                    std::thread::sleep(Duration::from_millis(10));
-                }
-                _ => return,
-            }
-        }
     }
 
     #[test]
@@ -379,14 +354,15 @@ mod tests {
         insta::assert_snapshot!(redact(error.to_string()), @r#"failed to run the Python interpreter "[TEMP]/missing""#);
 
         let failing = temp.path().join("failing");
-        fs_err::write(&failing, "#!/bin/sh\necho 'something broke' >&2\nexit 3\n").unwrap();
-        make_runnable(&failing);
+        volley_test_support::write_script(
+            &failing,
+            "#!/bin/sh\necho 'something broke' >&2\nexit 3\n",
+        );
         let error = Interpreter::query(&failing, None).unwrap_err();
         insta::assert_snapshot!(redact(error.to_string()), @r#"querying the Python interpreter "[TEMP]/failing" failed (exit status: 3): something broke"#);
 
         let garbage = temp.path().join("garbage");
-        fs_err::write(&garbage, "#!/bin/sh\necho 'Hello'\n").unwrap();
-        make_runnable(&garbage);
+        volley_test_support::write_script(&garbage, "#!/bin/sh\necho 'Hello'\n");
         let error = Interpreter::query(&garbage, None).unwrap_err();
         insta::assert_snapshot!(redact(error.to_string()), @r#"invalid answer from the Python interpreter "[TEMP]/garbage": expected value at line 1 column 1 in "Hello\n""#);
     }
