@@ -7,7 +7,9 @@
 //!    `build-system.requires` installed into it through the [`BuildRequirementsInstaller`] (even
 //!    when empty, so the installer sees every environment);
 //! 3. with isolation: `get_requires_for_build_wheel` (or `_editable`); when it names anything
-//!    new, the installer is called again with the whole set, so it can resolve them together;
+//!    new, the installer is called again with the whole set, so it can resolve them together
+//!    (it installs only the difference: a requirement named in both places with different
+//!    specifiers is resolved once, for both);
 //! 4. the hook: `prepare_metadata_for_build_wheel` (falling back to `build_wheel` when the
 //!    backend lacks it), `build_wheel` or `build_editable`;
 //! 5. the work directory, venv included, is removed.

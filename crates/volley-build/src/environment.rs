@@ -22,8 +22,11 @@ use crate::BuildError;
 /// resolver and installer; tests may run `python -m pip --python <env python> install ...`.
 pub trait BuildRequirementsInstaller: Send + Sync {
     /// Installs `requirements` (with their dependencies, honouring
-    /// [`BuildEnvironmentInfo::constraints`]) into `environment`. The error is shown to the user
-    /// after "installing build requirements ... failed: ".
+    /// [`BuildEnvironmentInfo::constraints`]) into `environment`. The environment may already
+    /// hold what an earlier call for the same build installed (`build-system.requires`, before
+    /// the backend was asked for more): add what is missing and replace a distribution whose
+    /// version the new resolution changed, so that each is there once. The error is shown to
+    /// the user after "installing build requirements ... failed: ".
     fn install(
         &self,
         requirements: &[Requirement],

@@ -8,7 +8,8 @@ It reads `backend.json` in the project directory (the hooks' working directory):
     noisy                         print result-like junk to stdout and stderr in every hook
     log_dir                       where the files below go (default: the project directory)
 Every hook call appends a line `<hook> <json of config_settings>` to `hooks.log`, and
-`build_wheel` also to `build_wheel.marker`; `environment.json` records the interpreter's view.
+`build_wheel` also to `build_wheel.marker`; `environment.json` records the interpreter's view
+(its `distributions` are `name==version` of every distribution importable, duplicates kept).
 """
 
 import base64
@@ -28,6 +29,16 @@ def _log_path(name):
     return os.path.join(LOG_DIR, name)
 
 
+def _distributions():
+    try:
+        from importlib import metadata
+    except ImportError:
+        return []
+    return sorted(
+        "%s==%s" % (dist.metadata["Name"], dist.version) for dist in metadata.distributions()
+    )
+
+
 def _record(hook, config_settings):
     if CONFIG.get("noisy"):
         print('{"return": "not-a-wheel.whl"}')
@@ -44,6 +55,7 @@ def _record(hook, config_settings):
                 "path": os.environ.get("PATH", ""),
                 "nousersite": os.environ.get("PYTHONNOUSERSITE"),
                 "sys_path": sys.path,
+                "distributions": _distributions(),
             },
             file,
         )

@@ -8,6 +8,11 @@
 //! the main resolution does.
 //!
 //! Traps:
+//! - the installer is called twice for most builds: with `build-system.requires`, then with
+//!   those together with what `get_requires_for_build_*` returned. The second call resolves the
+//!   whole set again and installs only the difference: what the environment lacks, and a
+//!   distribution whose resolved version changed replaces the one there (as pip's second
+//!   `install` into the build environment does), so that each distribution is there once;
 //! - a build requirement with no compatible wheel would need a build of its own, and a build
 //!   that (indirectly) requires itself would wait for its own build-cache lock forever; build
 //!   requirements are therefore installed from wheels only, and the error says which one had
@@ -88,8 +93,18 @@ impl BuildRequirementsInstaller for IndexBuildInstaller {
                      from wheels only, so that no build can need itself): {error}"
                 )
             })?;
+        // What an earlier call put into this environment stays when its version still holds.
+        let present = volley_python::InstalledDist::scan(&environment.site_packages)
+            .map_err(|error| error.to_string())?;
         let mut install = Vec::new();
+        let mut remove = Vec::new();
         for package in &resolution.packages {
+            if let Some(dist) = present.iter().find(|dist| dist.name == package.name) {
+                if dist.version == package.version {
+                    continue;
+                }
+                remove.push(dist.dist_info.clone());
+            }
             let file = provider
                 .files(&package.name, &package.version)
                 .and_then(|files| files.best_wheel.map(|(_, file)| file))
@@ -129,16 +144,16 @@ impl BuildRequirementsInstaller for IndexBuildInstaller {
                 lock_path: environment.root.join(".lock"),
             },
         );
-        let plan = InstallPlan {
-            install,
-            remove: Vec::new(),
-        };
+        if install.is_empty() && remove.is_empty() {
+            return Ok(());
+        }
+        let count = install.len();
+        let plan = InstallPlan { install, remove };
         installer
             .execute(&plan, &(), || {})
             .map_err(|error| error.to_string())?;
         tracing::debug!(
-            "installed {} build requirements into {}",
-            resolution.packages.len(),
+            "installed {count} build requirements into {}",
             environment.root.display()
         );
         Ok(())

@@ -740,3 +740,113 @@ fn setuptools_and_hatchling_sdists_from_the_index_build_in_isolation() {
     );
     assert_pip_check(&ctx);
 }
+
+/// `name==version` of the distributions the last hook of `logs`' project could import.
+fn build_environment_distributions(logs: &Path) -> Vec<String> {
+    let text = fs_err::read_to_string(logs.join("environment.json")).unwrap();
+    let environment: serde_json::Value = serde_json::from_str(&text).unwrap();
+    environment["distributions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item.as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn requirements_from_get_requires_are_added_to_the_static_ones_once() {
+    let ctx = TestContext::new();
+    // `build-system.requires` asks for helper>=1 (2.0 is installed first); the hooks add
+    // helper<2 (so 1.0 replaces it) and extra-tool.
+    let server = IndexServer::builder()
+        .wheel(module_wheel("helper", "1.0").build())
+        .wheel(module_wheel("helper", "2.0").build())
+        .wheel(module_wheel("extra-tool", "1.0").build())
+        .start();
+    let project = Project::new(
+        &ctx,
+        "dynreqs",
+        "1.0",
+        serde_json::json!({"get_requires": ["helper<2", "extra-tool"]}),
+    );
+    fs_err::write(
+        project.dir.join("pyproject.toml"),
+        "[build-system]\nrequires = [\"helper>=1\"]\nbuild-backend = \"mybackend\"\nbackend-path = [\"_backend\"]\n",
+    )
+    .unwrap();
+    let venv = venv_arg(&ctx);
+    let index = server.index_url();
+    for (hook, editable) in [("build_wheel", false), ("build_editable", true)] {
+        let mut args = vec!["install", "--python", &venv, "-i", &index];
+        if editable {
+            args.push("-e");
+        }
+        args.push("./project-dynreqs");
+        let output = volley_in(&ctx, ctx.root(), &args);
+        assert_success(&output);
+        let log = fs_err::read_to_string(project.logs.join("hooks.log")).unwrap();
+        let requires_hook = if editable {
+            "get_requires_for_build_editable"
+        } else {
+            "get_requires_for_build_wheel"
+        };
+        assert!(log.contains(requires_hook) && log.contains(hook), "{log}");
+        let distributions = build_environment_distributions(&project.logs);
+        assert_eq!(
+            distributions,
+            ["extra-tool==1.0", "helper==1.0"],
+            "the build environment of {hook}"
+        );
+    }
+    assert_eq!(
+        import(&ctx, "import dynreqs; print(dynreqs.VERSION)"),
+        "1.0"
+    );
+}
+
+#[test]
+fn hatchling_editable_install_gets_editables_from_the_backend_hook() {
+    let Some(wheels) = backend_wheels() else {
+        return;
+    };
+    let server = index_with_backends(&wheels, &[]);
+    let ctx = TestContext::new();
+    let project = ctx.root().join("hatchproj");
+    fs_err::create_dir_all(project.join("hatchproj")).unwrap();
+    fs_err::write(
+        project.join("pyproject.toml"),
+        "[build-system]\nrequires = [\"hatchling\"]\nbuild-backend = \"hatchling.build\"\n\n\
+         [project]\nname = \"hatchproj\"\nversion = \"0.1\"\n",
+    )
+    .unwrap();
+    fs_err::write(project.join("hatchproj/__init__.py"), "ORIGIN = 'first'\n").unwrap();
+    let venv = venv_arg(&ctx);
+    let index = server.index_url();
+    let output = volley_in(
+        &ctx,
+        ctx.root(),
+        &[
+            "install",
+            "--python",
+            &venv,
+            "-i",
+            &index,
+            "-e",
+            "./hatchproj",
+        ],
+    );
+    assert_success(&output);
+    // hatchling's get_requires_for_build_editable asks for editables: fetched from the index.
+    assert!(
+        server
+            .requests()
+            .iter()
+            .any(|request| request.path.starts_with("/simple/editables")),
+        "editables was not asked for"
+    );
+    fs_err::write(project.join("hatchproj/__init__.py"), "ORIGIN = 'edited'\n").unwrap();
+    assert_eq!(
+        import(&ctx, "import hatchproj; print(hatchproj.ORIGIN)"),
+        "edited"
+    );
+}
