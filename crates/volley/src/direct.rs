@@ -12,8 +12,9 @@
 //! - the name of `./pkg` or of an archive URL without `#egg=` is known only once its metadata
 //!   is read; a name given by the user (`name @ url`) must match it;
 //! - two references to one name must be the same source;
-//! - `--only-binary` forbids running any build: a source that is not a wheel is refused before
-//!   anything runs.
+//! - `--only-binary` does not apply here: as in pip, it restricts the files found on indexes and
+//!   `--find-links` pages, not a path, URL or repository the user named, which is built when it
+//!   is not a wheel.
 
 use std::collections::BTreeMap;
 use std::str::FromStr;
@@ -23,7 +24,7 @@ use anyhow::{Context, Result, bail};
 use volley_build::{DirectRequirement, PreparedSource, prepare};
 use volley_installer::UnpackedWheel;
 use volley_packaging::{CoreMetadata, PackageName, Requirement, Version};
-use volley_resolver::{Candidate, CandidateMetadata, NameSet};
+use volley_resolver::{Candidate, CandidateMetadata};
 
 use crate::builds::{Builds, unpack_into_cache};
 
@@ -95,28 +96,7 @@ pub struct DirectPackages {
 
 impl DirectPackages {
     /// Prepares every reference's metadata (concurrently, on blocking threads).
-    pub async fn prepare(
-        requirements: &[DirectRequirement],
-        builds: Arc<Builds>,
-        only_binary: &NameSet,
-    ) -> Result<Self> {
-        for requirement in requirements {
-            if requirement.source.is_wheel() {
-                continue;
-            }
-            let forbidden = match (only_binary, &requirement.name) {
-                (NameSet::All, _) => true,
-                (NameSet::Names(names), Some(name)) => names.contains(name),
-                (NameSet::Names(_), None) => false,
-            };
-            if forbidden {
-                bail!(
-                    "{} must be built from source, and --only-binary forbids building; it is \
-                     not a wheel",
-                    describe(requirement)
-                );
-            }
-        }
+    pub async fn prepare(requirements: &[DirectRequirement], builds: Arc<Builds>) -> Result<Self> {
         let tasks = requirements.iter().cloned().map(|requirement| {
             let builds = Arc::clone(&builds);
             tokio::task::spawn_blocking(move || -> Result<DirectPackage> {

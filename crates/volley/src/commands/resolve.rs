@@ -235,12 +235,7 @@ pub async fn resolve(
     let direct = Arc::new(if request.direct.is_empty() {
         DirectPackages::default()
     } else {
-        DirectPackages::prepare(
-            &request.direct,
-            Arc::clone(&builds),
-            &settings::format_control(&resolve.only_binary)?,
-        )
-        .await?
+        DirectPackages::prepare(&request.direct, Arc::clone(&builds)).await?
     });
     let provider = IndexProvider::new(
         client.clone(),

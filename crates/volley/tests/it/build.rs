@@ -216,7 +216,13 @@ fn only_binary_refuses_to_build_and_names_the_package() {
     assert!(error.contains("sdistonly"), "{error}");
     assert_eq!(marker_count(&logs), 0);
     assert_eq!(venv_files(&ctx), before);
+}
 
+/// pip's format control applies to the files of indexes and `--find-links`, not to a project
+/// the user names: that is built whatever `--only-binary` says.
+#[test]
+fn only_binary_still_builds_a_local_project_and_an_editable() {
+    let ctx = TestContext::new();
     let project = Project::new(&ctx, "demo", "1.0", serde_json::json!({}));
     let venv = venv_arg(&ctx);
     let output = volley_in(
@@ -231,9 +237,26 @@ fn only_binary_refuses_to_build_and_names_the_package() {
             "./project-demo",
         ],
     );
-    let error = assert_failure(&output);
-    assert!(error.contains("--only-binary forbids building"), "{error}");
-    assert_eq!(project.build_wheel_runs(), 0);
+    assert_success(&output);
+    assert_eq!(project.build_wheel_runs(), 1);
+    assert_eq!(import(&ctx, "import demo; print(demo.VERSION)"), "1.0");
+
+    let output = volley_in(
+        &ctx,
+        ctx.root(),
+        &[
+            "install",
+            "--python",
+            &venv,
+            "--only-binary",
+            ":all:",
+            "-e",
+            "./project-demo",
+        ],
+    );
+    assert_success(&output);
+    let log = fs_err::read_to_string(project.logs.join("hooks.log")).unwrap();
+    assert!(log.contains("build_editable"), "{log}");
 }
 
 #[test]
