@@ -38,6 +38,9 @@ pub struct Interpreter {
     pub sys_base_prefix: PathBuf,
     /// A virtual environment (`sys.prefix != sys.base_prefix`, or a legacy `sys.real_prefix`).
     pub is_virtualenv: bool,
+    /// `sysconfig.get_path("stdlib")`: where a distributor puts the PEP 668
+    /// `EXTERNALLY-MANAGED` marker ([`Interpreter::externally_managed`]).
+    pub stdlib: PathBuf,
     /// `sys.implementation.name`, e.g. `cpython`, `pypy`.
     pub implementation_name: String,
     /// `sys.version_info[:3]`.
@@ -118,6 +121,7 @@ pub(crate) struct QueryOutput {
     sys_prefix: PathBuf,
     sys_base_prefix: PathBuf,
     is_virtualenv: bool,
+    stdlib: PathBuf,
     implementation_name: String,
     python_version: (u8, u8, u8),
     python_full_version: String,
@@ -200,6 +204,7 @@ impl QueryOutput {
             sys_prefix: self.sys_prefix,
             sys_base_prefix: self.sys_base_prefix,
             is_virtualenv: self.is_virtualenv,
+            stdlib: self.stdlib,
             implementation_name: self.implementation_name,
             python_version: self.python_version,
             python_full_version: self.python_full_version,

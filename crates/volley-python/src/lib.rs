@@ -11,6 +11,8 @@
 //! which read their own metadata as pip does: raw fields ([`MetadataFields`]), dependencies
 //! ([`Dependency`]), files, and where they came from ([`DirectUrl`], PEP 610). [`check`] says
 //! which dependencies are missing or conflicting, as `pip check` does.
+//! [`Interpreter::externally_managed`] says whether a distributor manages the interpreter's
+//! packages (PEP 668), so that installers leave it alone.
 //!
 //! Traps of the domain:
 //! - Tags must be exactly pip's, or volley picks different wheels: the script mirrors
@@ -29,6 +31,7 @@ mod dependency;
 mod direct_url;
 mod discovery;
 mod error;
+mod externally_managed;
 mod fields;
 mod installed;
 mod interpreter;
@@ -42,6 +45,7 @@ pub use dependency::Dependency;
 pub use direct_url::{DirectUrl, DirectUrlInfo};
 pub use discovery::{DiscoveryEnv, PythonRequest, find_python_executable};
 pub use error::PythonError;
+pub use externally_managed::ExternallyManaged;
 pub use fields::MetadataFields;
 pub use installed::{InstalledDist, InstalledFormat};
 pub use interpreter::{Interpreter, Scheme};

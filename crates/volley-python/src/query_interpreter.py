@@ -474,6 +474,7 @@ def main():
         "sys_prefix": sys.prefix,
         "sys_base_prefix": getattr(sys, "base_prefix", sys.prefix),
         "is_virtualenv": is_virtualenv(),
+        "stdlib": sysconfig.get_path("stdlib"),
         "implementation_name": sys.implementation.name,
         "python_version": list(sys.version_info[:3]),
         "python_full_version": platform.python_version(),

@@ -114,6 +114,67 @@ impl TestContext {
         &self.venv
     }
 
+    /// A Python installation of its own under `<root>/system-python`, not a virtual
+    /// environment, made from the context's interpreter without touching it: a copy of its
+    /// executable in `bin/python3`, and a standard library directory whose entries link to the
+    /// real one (so the copy finds its prefix there) but whose `site-packages` is empty and
+    /// whose files tests may add, such as PEP 668's `EXTERNALLY-MANAGED`. Returns the
+    /// interpreter; its standard library directory is
+    /// `<root>/system-python/lib/pythonX.Y` (`sysconfig.get_path("stdlib")` of the copy).
+    ///
+    /// # Panics
+    /// When the context's interpreter cannot be asked for its paths or copied.
+    #[cfg(unix)]
+    pub fn system_like_python(&self) -> PathBuf {
+        let script = "import os, sys, sysconfig\n\
+            print(os.path.realpath(sys.executable))\n\
+            print(sysconfig.get_path('stdlib'))\n\
+            print(os.path.relpath(sysconfig.get_path('stdlib'), sys.prefix))\n\
+            print(sysconfig.get_config_var('LIBDIR') or '')\n";
+        let output = self
+            .clean_command(&self.interpreter)
+            .args(["-c", script])
+            .output()
+            .expect("python runs");
+        assert!(output.status.success(), "{output:?}");
+        let text = String::from_utf8_lossy(&output.stdout).into_owned();
+        let lines: Vec<&str> = text.lines().collect();
+        let [executable, stdlib, relative, libdir] = lines[..] else {
+            panic!("unexpected answer: {text}");
+        };
+        let prefix = self.root().join("system-python");
+        let own_stdlib = prefix.join(relative);
+        fs_err::create_dir_all(prefix.join("bin")).unwrap();
+        fs_err::create_dir_all(own_stdlib.join("site-packages")).unwrap();
+        for entry in fs_err::read_dir(stdlib).unwrap() {
+            let entry = entry.unwrap();
+            let name = entry.file_name();
+            if name == "site-packages" || name == "EXTERNALLY-MANAGED" {
+                continue;
+            }
+            std::os::unix::fs::symlink(entry.path(), own_stdlib.join(&name)).unwrap();
+        }
+        // An executable that finds its shared library relative to itself (`$ORIGIN/../lib`).
+        if let Ok(entries) = fs_err::read_dir(libdir) {
+            for entry in entries.flatten() {
+                let name = entry.file_name();
+                if name.to_string_lossy().starts_with("libpython") {
+                    let _ = std::os::unix::fs::symlink(entry.path(), prefix.join("lib").join(name));
+                }
+            }
+        }
+        // Copied by a child process, so that no thread here holds the file open for writing
+        // (see `write_script`).
+        let python = prefix.join("bin").join("python3");
+        let status = Command::new("cp")
+            .arg(executable)
+            .arg(&python)
+            .status()
+            .expect("cp runs");
+        assert!(status.success(), "copying {executable} failed");
+        python
+    }
+
     /// The virtual environment's interpreter, `<venv>/bin/python` (it may not exist yet).
     pub fn python(&self) -> PathBuf {
         self.venv.join("bin").join("python")

@@ -256,6 +256,15 @@ pub struct InstallArgs {
     #[arg(long)]
     pub require_hashes: bool,
 
+    /// Change an interpreter that its distributor manages (PEP 668's EXTERNALLY-MANAGED), at
+    /// the risk of breaking it [env: PIP_BREAK_SYSTEM_PACKAGES]
+    #[arg(long)]
+    pub break_system_packages: bool,
+
+    /// Do not warn about installed packages whose dependencies the install left broken
+    #[arg(long)]
+    pub no_warn_conflicts: bool,
+
     /// How files get from the cache into the environment: clone (reflink), hardlink, copy or
     /// symlink [env: VOLLEY_LINK_MODE] [default: clone, falling back to hardlink, then copy]
     #[arg(long, value_name = "MODE")]
@@ -405,6 +414,11 @@ pub struct UninstallArgs {
     /// Do not ask for confirmation
     #[arg(long, short = 'y')]
     pub yes: bool,
+
+    /// Change an interpreter that its distributor manages (PEP 668's EXTERNALLY-MANAGED), at
+    /// the risk of breaking it [env: PIP_BREAK_SYSTEM_PACKAGES]
+    #[arg(long)]
+    pub break_system_packages: bool,
 
     #[command(flatten)]
     pub python: PythonArgs,

@@ -16,11 +16,62 @@
 //!   site-packages. Distributions in the user site-packages and in the environment count (pip
 //!   sees both on `sys.path`), but only those in the user site-packages are ever removed.
 //! - `--user` cannot go with `--target` or `--prefix`, nor `--target` with `--prefix`.
+//! - PEP 668: the interpreter's environment and its user site-packages are refused when the
+//!   interpreter is externally managed, unless `--break-system-packages`
+//!   ([`Destination::check_externally_managed`]); `--target` and `--prefix` are not checked,
+//!   as pip does not check them (there is no reliable way to find their marker).
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
-use volley_python::{InstalledDist, Interpreter, Scheme, SchemeRequest};
+use volley_python::{ExternallyManaged, InstalledDist, Interpreter, Scheme, SchemeRequest};
+
+/// An install or uninstall refused because a distributor manages the interpreter (PEP 668).
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the Python environment under {} is externally managed ({}):\n{}",
+    prefix.display(),
+    managed.marker.display(),
+    indent(&managed.message)
+)]
+pub struct ExternallyManagedError {
+    prefix: PathBuf,
+    managed: ExternallyManaged,
+}
+
+impl ExternallyManagedError {
+    /// pip's note and hint, with volley's way out.
+    pub fn hint() -> &'static str {
+        "install into a virtual environment (`python3 -m venv .venv`), or pass \
+         --break-system-packages to change it anyway, at the risk of breaking your Python \
+         installation or OS (PEP 668)"
+    }
+}
+
+fn indent(text: &str) -> String {
+    text.lines()
+        .map(|line| {
+            if line.is_empty() {
+                String::new()
+            } else {
+                format!("  {line}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// pip's `check_externally_managed`, for commands that change the interpreter's own
+/// environment (`uninstall`).
+pub fn check_externally_managed(interpreter: &Interpreter) -> Result<(), ExternallyManagedError> {
+    match interpreter.externally_managed() {
+        Some(managed) => Err(ExternallyManagedError {
+            prefix: interpreter.sys_prefix.clone(),
+            managed,
+        }),
+        None => Ok(()),
+    }
+}
 
 /// Where an install goes.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -119,6 +170,18 @@ impl Destination {
             Self::Environment => interpreter.sys_prefix.join(".lock"),
             Self::Target(dir) | Self::Prefix(dir) => dir.join(".lock"),
             Self::User => scheme.data.join(".lock"),
+        }
+    }
+
+    /// Refuses an externally managed interpreter (PEP 668) for the destinations pip checks:
+    /// the environment and `--user`.
+    pub fn check_externally_managed(
+        &self,
+        interpreter: &Interpreter,
+    ) -> Result<(), ExternallyManagedError> {
+        match self {
+            Self::Environment | Self::User => check_externally_managed(interpreter),
+            Self::Target(_) | Self::Prefix(_) => Ok(()),
         }
     }
 

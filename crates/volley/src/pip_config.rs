@@ -122,6 +122,12 @@ pub struct PipConfig {
     /// Whether to compile bytecode: `compile = yes`, or `no-compile` whose value is stored as
     /// is (`no-compile = false` means do not compile).
     pub compile: Option<bool>,
+    /// `break-system-packages` (`PIP_BREAK_SYSTEM_PACKAGES`): install into an externally
+    /// managed interpreter anyway (PEP 668).
+    pub break_system_packages: Option<bool>,
+    /// Whether to warn about broken dependencies after an install: `no-warn-conflicts`, whose
+    /// value is stored as is, as pip does (`no-warn-conflicts = false` silences the warning).
+    pub warn_conflicts: Option<bool>,
 }
 
 /// Where a configuration value was read.

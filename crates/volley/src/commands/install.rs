@@ -79,6 +79,7 @@ pub async fn install(
     settings::apply_pip_config(&config, &mut global, &mut args.index, &mut args.resolve);
     args.no_deps |= config.no_deps == Some(true);
     args.require_hashes |= config.require_hashes == Some(true);
+    args.break_system_packages |= config.break_system_packages == Some(true);
     if !args.compile && !args.no_compile {
         args.compile = config.compile == Some(true);
     }
@@ -161,6 +162,9 @@ pub async fn install(
         speculative_downloads: !args.dry_run,
         destination,
         platform: None,
+        // pip lets `--dry-run --report` look at an externally managed interpreter.
+        refuse_externally_managed: !args.break_system_packages
+            && !(args.dry_run && args.report.is_some()),
     };
     let resolved = resolve(
         &request,

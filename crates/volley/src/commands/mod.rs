@@ -33,6 +33,12 @@ pub fn hint_for(error: &anyhow::Error) -> Option<String> {
         if let Some(refusal) = cause.downcast_ref::<uninstall::UninstallRefusal>() {
             return Some(refusal.hint());
         }
+        if cause
+            .downcast_ref::<crate::destination::ExternallyManagedError>()
+            .is_some()
+        {
+            return Some(crate::destination::ExternallyManagedError::hint().to_string());
+        }
         if let Some(volley_python::PythonError::NotFound { .. }) =
             cause.downcast_ref::<volley_python::PythonError>()
         {

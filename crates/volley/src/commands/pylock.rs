@@ -200,10 +200,14 @@ pub async fn install(
     let discovery = env.discovery();
     let lock_printer = printer.clone();
     let blocking_destination = destination.clone();
+    let break_system_packages = args.break_system_packages;
     let (interpreter, scheme, installed, environment_lock) =
         tokio::task::spawn_blocking(move || {
             let destination = blocking_destination;
             let interpreter = Interpreter::find(&python_request, &discovery, Some(&cache))?;
+            if !break_system_packages {
+                destination.check_externally_managed(&interpreter)?;
+            }
             let scheme = destination.scheme(&interpreter)?;
             let environment_lock = lock_layout(
                 &scheme_layout(&interpreter, &scheme),

@@ -37,6 +37,9 @@ pub struct ResolveMode {
     pub destination: Destination,
     /// Resolve for another platform than the interpreter's (`download --platform ...`).
     pub platform: Option<TargetFlags>,
+    /// Refuse an externally managed interpreter (PEP 668) for the destinations pip checks,
+    /// before anything is written (install without `--break-system-packages`).
+    pub refuse_externally_managed: bool,
 }
 
 impl Default for ResolveMode {
@@ -50,6 +53,7 @@ impl Default for ResolveMode {
             speculative_downloads: false,
             destination: Destination::Environment,
             platform: None,
+            refuse_externally_managed: false,
         }
     }
 }
@@ -163,10 +167,14 @@ pub async fn resolve(
     let use_installed = mode.use_installed;
     let destination = mode.destination.clone();
     let lock_printer = printer.clone();
+    let refuse_externally_managed = mode.refuse_externally_managed;
     let (interpreter, scheme, installed, environment_lock) =
         tokio::task::spawn_blocking(move || {
             let interpreter =
                 Interpreter::find(&python_request, &discovery, Some(&interpreter_cache))?;
+            if refuse_externally_managed {
+                destination.check_externally_managed(&interpreter)?;
+            }
             let scheme = destination.scheme(&interpreter)?;
             // What is installed is read under the environment's lock, held until the command ends,
             // so that the plan made from it cannot go stale.

@@ -92,6 +92,10 @@ pub fn uninstall(
         bail!("no packages given: name packages or pass -r FILE");
     }
     let mut target = Target::find(&args.python, global, env, &printer)?;
+    let config = settings::pip_config(global, env, "uninstall")?;
+    if !args.break_system_packages && config.break_system_packages != Some(true) {
+        crate::destination::check_externally_managed(&target.interpreter)?;
+    }
     // Under the environment's lock, as installs are: an install running there finishes first,
     // one that a killed process left unfinished is rolled back, then what is installed is read.
     let _lock = lock_environment(&target.interpreter, &printer)?;

@@ -34,6 +34,8 @@ enum Setting {
     Constraint,
     Compile,
     NoCompile,
+    BreakSystemPackages,
+    NoWarnConflicts,
 }
 
 impl Setting {
@@ -62,6 +64,8 @@ impl Setting {
             "constraint" => Self::Constraint,
             "compile" => Self::Compile,
             "no-compile" => Self::NoCompile,
+            "break-system-packages" => Self::BreakSystemPackages,
+            "no-warn-conflicts" => Self::NoWarnConflicts,
             _ => return None,
         })
     }
@@ -111,7 +115,10 @@ impl Setting {
             Self::PreferBinary | Self::RequireHashes | Self::NoDeps | Self::Constraint => {
                 RESOLVE_COMMANDS
             }
-            Self::UpgradeStrategy | Self::Compile | Self::NoCompile => &["install"],
+            Self::UpgradeStrategy | Self::Compile | Self::NoCompile | Self::NoWarnConflicts => {
+                &["install"]
+            }
+            Self::BreakSystemPackages => &["install", "uninstall"],
         };
         commands.contains(&command)
     }
@@ -220,6 +227,9 @@ pub(super) fn apply(
         }
         // `no-compile` stores its value as is: `no-compile = false` means "do not compile".
         Setting::Compile | Setting::NoCompile => config.compile = Some(boolean()?),
+        Setting::BreakSystemPackages => config.break_system_packages = Some(boolean()?),
+        // Like `no-compile`, stored as is: `no-warn-conflicts = false` silences the warning.
+        Setting::NoWarnConflicts => config.warn_conflicts = Some(boolean()?),
     }
     Ok(())
 }

@@ -1,0 +1,150 @@
+//! The protections pip gives its users, kept: PEP 668's externally managed interpreters, the
+//! warning about dependencies an install left broken, and the warning about yanked pins.
+
+use std::path::{Path, PathBuf};
+
+use crate::common::*;
+
+/// The standard library directory of `python`.
+fn stdlib_of(ctx: &TestContext, python: &Path) -> PathBuf {
+    let output = ctx
+        .clean_command(python)
+        .args([
+            "-c",
+            "import sysconfig; print(sysconfig.get_path('stdlib'))",
+        ])
+        .output()
+        .unwrap();
+    assert_success(&output);
+    PathBuf::from(stdout(&output).trim())
+}
+
+/// The names in `dir`, sorted (none when it does not exist).
+fn entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs_err::read_dir(dir)
+        .map(|entries| {
+            entries
+                .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+#[cfg(unix)]
+#[test]
+fn externally_managed_interpreter_is_refused_unless_break_system_packages() {
+    let ctx = TestContext::new();
+    let python = ctx.system_like_python();
+    let stdlib = stdlib_of(&ctx, &python);
+    let prefix = ctx.root().join("system-python");
+    assert!(stdlib.starts_with(&prefix), "{}", stdlib.display());
+    fs_err::write(
+        stdlib.join("EXTERNALLY-MANAGED"),
+        "[externally-managed]\nError=To install Python packages system-wide, try apt install\n python3-xyz, where xyz is the package you are trying to\n install.\n",
+    )
+    .unwrap();
+    let site_packages = stdlib.join("site-packages");
+    let server = IndexServer::builder()
+        .wheel(module_wheel("tool", "1.0").build())
+        .start();
+    let python_arg = python.to_string_lossy().into_owned();
+    let index = server.index_url();
+    let prefix_before = entries(&prefix);
+
+    let output = volley(
+        &ctx,
+        &["install", "--python", &python_arg, "-i", &index, "tool"],
+    );
+    let error = assert_failure(&output);
+    assert!(error.contains("is externally managed"), "{error}");
+    assert!(
+        error.contains("  python3-xyz, where xyz is the package you are trying to\n"),
+        "{error}"
+    );
+    assert!(
+        error.contains("hint:") && error.contains("--break-system-packages"),
+        "{error}"
+    );
+    // Nothing written: no package, no lock file.
+    assert_eq!(entries(&site_packages), Vec::<String>::new());
+    assert_eq!(entries(&prefix), prefix_before);
+
+    // `--user` is refused the same way, as in pip.
+    let output = volley(
+        &ctx,
+        &[
+            "install",
+            "--python",
+            &python_arg,
+            "-i",
+            &index,
+            "--user",
+            "tool",
+        ],
+    );
+    assert!(assert_failure(&output).contains("is externally managed"));
+
+    let output = volley(
+        &ctx,
+        &[
+            "install",
+            "--python",
+            &python_arg,
+            "-i",
+            &index,
+            "--break-system-packages",
+            "tool",
+        ],
+    );
+    assert_success(&output);
+    assert!(entries(&site_packages).contains(&"tool".to_string()));
+
+    // Uninstalling is refused too, and allowed by pip's variable.
+    let output = volley(&ctx, &["uninstall", "-y", "--python", &python_arg, "tool"]);
+    assert!(assert_failure(&output).contains("is externally managed"));
+    let output = ctx
+        .command(volley_bin())
+        .args(["uninstall", "-y", "--python", &python_arg, "tool"])
+        .env("PIP_BREAK_SYSTEM_PACKAGES", "1")
+        .output()
+        .unwrap();
+    assert_success(&output);
+    assert!(!entries(&site_packages).contains(&"tool".to_string()));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_virtual_environment_of_an_externally_managed_interpreter_is_not_refused() {
+    let ctx = TestContext::new();
+    let python = ctx.system_like_python();
+    fs_err::write(
+        stdlib_of(&ctx, &python).join("EXTERNALLY-MANAGED"),
+        "[externally-managed]\nError=managed\n",
+    )
+    .unwrap();
+    let venv = ctx.root().join("venv-of-system");
+    let output = ctx
+        .clean_command(&python)
+        .args(["-m", "venv", "--without-pip"])
+        .arg(&venv)
+        .output()
+        .unwrap();
+    assert_success(&output);
+    let server = IndexServer::builder()
+        .wheel(module_wheel("tool", "1.0").build())
+        .start();
+    let output = volley(
+        &ctx,
+        &[
+            "install",
+            "--python",
+            &venv.to_string_lossy(),
+            "-i",
+            &server.index_url(),
+            "tool",
+        ],
+    );
+    assert_success(&output);
+}
