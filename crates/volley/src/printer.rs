@@ -56,6 +56,12 @@ impl Printer {
         }
     }
 
+    /// An error message that does not stop the command (pip's `ERROR:` lines), shown even
+    /// with `-q`.
+    pub fn error_message(&self, message: impl Display) {
+        eprintln!("error: {message}");
+    }
+
     /// Program output on stdout (never hidden: the user asked for it).
     pub fn stdout(&self, text: impl Display) {
         print!("{text}");

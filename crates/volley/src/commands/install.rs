@@ -216,6 +216,31 @@ pub async fn install(
         direct: Some(&resolved.direct),
     };
     install_changes(&target, &changes, &settings, &printer).await?;
+    // pip skips the check with --no-deps; `no-warn-conflicts` in pip's configuration stores
+    // its value as is (see `pip_config`). A `--target` or `--prefix` directory holds only part
+    // of what its packages import, so it is not checked.
+    let checked_destination = matches!(
+        resolved.destination,
+        Destination::Environment | Destination::User
+    );
+    if checked_destination
+        && !args.no_warn_conflicts
+        && config.warn_conflicts != Some(false)
+        && !args.no_deps
+    {
+        let touched = changes
+            .iter()
+            .map(|change| change.package.name.clone())
+            .collect();
+        crate::commands::conflicts::check_after_install(
+            &resolved.destination,
+            &resolved.interpreter,
+            &resolved.scheme,
+            touched,
+            &printer,
+        )
+        .await?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -4,6 +4,7 @@
 mod cache;
 mod check;
 mod compile;
+mod conflicts;
 mod download;
 mod environment;
 mod freeze;

@@ -148,3 +148,59 @@ fn a_virtual_environment_of_an_externally_managed_interpreter_is_not_refused() {
     );
     assert_success(&output);
 }
+
+/// pip's lines after an install that broke what was installed.
+const CONFLICT_HEADER: &str = "does not currently take into account all the packages that are \
+    installed. This behaviour is the source of the following dependency conflicts.";
+
+#[test]
+fn install_that_breaks_an_installed_package_prints_pip_conflict_message() {
+    let ctx = TestContext::new();
+    ctx.create_venv();
+    let server = IndexServer::builder()
+        .wheel(
+            module_wheel("requests", "2.31.0")
+                .requires_dist("urllib3<3,>=1.21.1")
+                .build(),
+        )
+        .wheel(module_wheel("urllib3", "2.0.7").build())
+        .wheel(module_wheel("urllib3", "1.20").build())
+        // Broken before the install, and not by it: not reported.
+        .wheel(
+            module_wheel("unrelated", "1.0")
+                .requires_dist("ghost")
+                .build(),
+        )
+        .start();
+    assert_success(&install(&ctx, &server, &["requests"]));
+    assert_success(&install(&ctx, &server, &["--no-deps", "unrelated"]));
+
+    let output = install(&ctx, &server, &["urllib3==1.20"]);
+    assert_success(&output);
+    let error = stderr(&output);
+    assert!(
+        error.contains(&format!("error: volley's dependency resolver {CONFLICT_HEADER}\nrequests 2.31.0 requires urllib3<3,>=1.21.1, but you have urllib3 1.20 which is incompatible.\n")),
+        "{error}"
+    );
+    assert!(!error.contains("unrelated"), "{error}");
+
+    // Fixed, then broken again with the warning silenced.
+    assert_success(&install(&ctx, &server, &["urllib3==2.0.7"]));
+    let output = install(&ctx, &server, &["--no-warn-conflicts", "urllib3==1.20"]);
+    assert_success(&output);
+    assert!(
+        !stderr(&output).contains(CONFLICT_HEADER),
+        "{}",
+        stderr(&output)
+    );
+    // `unrelated` misses `ghost`, but --no-deps skips the check, as in pip.
+    let output = install(
+        &ctx,
+        &server,
+        &["unrelated", "--force-reinstall", "--no-deps"],
+    );
+    assert!(
+        !stderr(&output).contains(CONFLICT_HEADER),
+        "--no-deps skips the check"
+    );
+}
