@@ -100,6 +100,7 @@ pub async fn download(
     let mut chosen = Vec::with_capacity(resolved.resolution.packages.len());
     for package in &resolved.resolution.packages {
         let file = choose_file(&resolved, package, hash_mode.then_some(&request))?;
+        crate::commands::resolve::warn_if_yanked(&printer, &package.name, &package.version, &file);
         chosen.push((package, file));
     }
     let dest = env.cwd.join(&args.dest);

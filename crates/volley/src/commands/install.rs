@@ -21,7 +21,7 @@ use volley_resolver::{CandidateSource, ResolvedPackage, Upgrade};
 use crate::builds::Builds;
 use crate::cli::{GlobalArgs, InstallArgs};
 use crate::commands::request::Request;
-use crate::commands::resolve::{ResolveMode, Resolved, resolve};
+use crate::commands::resolve::{ResolveMode, Resolved, resolve, warn_if_yanked};
 use crate::destination::Destination;
 use crate::direct::{DirectPackage, DirectPackages};
 use crate::prepare::Preparer;
@@ -185,6 +185,16 @@ pub async fn install(
         changes
     };
     cancel_unneeded_downloads(&resolved, &changes);
+    for change in &changes {
+        if let Artifact::Index(file) | Artifact::Sdist(file) = &change.file {
+            warn_if_yanked(
+                &printer,
+                &change.package.name,
+                &change.package.version,
+                file,
+            );
+        }
+    }
 
     if let Some(path) = &args.report {
         write_report(path, &resolved, &changes, env).await?;

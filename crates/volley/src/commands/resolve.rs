@@ -79,6 +79,29 @@ pub struct Resolved {
     pub builds: Arc<Builds>,
 }
 
+/// pip's warning when the file chosen for `name` `version` is yanked (PEP 592: the resolver
+/// takes a yanked version only when an `==` or `===` pin leaves nothing else), with the reason.
+pub fn warn_if_yanked(
+    printer: &Printer,
+    name: &volley_packaging::PackageName,
+    version: &volley_packaging::Version,
+    file: &volley_client::IndexFile,
+) {
+    let Some(reason) = &file.yanked else {
+        return;
+    };
+    let reason = if reason.trim().is_empty() {
+        "<none given>"
+    } else {
+        reason.as_str()
+    };
+    printer.warn(format!(
+        "The candidate selected for download or install is a yanked version: '{name}' \
+         candidate (version {version} at {})\nReason for being yanked: {reason}",
+        volley_build::redact_url(&file.url)
+    ));
+}
+
 /// Takes the lock of the interpreter's environment (saying so when another volley holds it),
 /// rolling back an install that a killed process left unfinished. Blocking.
 pub fn lock_environment(interpreter: &Interpreter, printer: &Printer) -> Result<EnvironmentLock> {

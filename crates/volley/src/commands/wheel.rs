@@ -97,7 +97,7 @@ pub async fn wheel(
             .resolution
             .packages
             .iter()
-            .map(|package| wheel_of(&resolved, package, &dir)),
+            .map(|package| wheel_of(&resolved, package, &dir, &printer)),
     )
     .await?;
     resolved.reporter.finish_downloads();
@@ -120,6 +120,7 @@ async fn wheel_of(
     resolved: &Resolved,
     package: &volley_resolver::ResolvedPackage,
     dir: &Path,
+    printer: &Printer,
 ) -> Result<PathBuf> {
     let wheel = if let Some(direct) = resolved.direct.get(&package.name) {
         resolved.direct.wheel_file(direct).await?.0
@@ -133,11 +134,21 @@ async fn wheel_of(
                     package.name, package.version
                 )
             })?;
+        let warn = |file| {
+            crate::commands::resolve::warn_if_yanked(
+                printer,
+                &package.name,
+                &package.version,
+                file,
+            );
+        };
         match (package.source, files.best_wheel, files.sdist) {
             (CandidateSource::Wheel, Some((_, file)), _) => {
+                warn(&file);
                 resolved.client.download(&file).await?.path
             }
             (_, _, Some(sdist)) => {
+                warn(&sdist);
                 crate::direct::build_index_sdist_file(&resolved.builds, &sdist).await?
             }
             _ => anyhow::bail!(

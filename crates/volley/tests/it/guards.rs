@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+use volley_test_support::filter_server_addresses;
+
 use crate::common::*;
 
 /// The standard library directory of `python`.
@@ -203,4 +205,60 @@ fn install_that_breaks_an_installed_package_prints_pip_conflict_message() {
         !stderr(&output).contains(CONFLICT_HEADER),
         "--no-deps skips the check"
     );
+}
+
+#[test]
+fn a_yanked_pin_installs_with_pip_warning_and_the_reason() {
+    let ctx = TestContext::new();
+    ctx.create_venv();
+    let yanked = module_wheel("requests", "2.32.1").build();
+    let yanked_name = yanked.filename.clone();
+    let server = IndexServer::builder()
+        .wheel(module_wheel("requests", "2.32.0").build())
+        .wheel(yanked)
+        .wheel(module_wheel("other", "1.0").build())
+        .yanked(&yanked_name, Some("Contains a bug when verify=False"))
+        .yanked(&module_wheel("other", "1.0").build().filename, None)
+        .start();
+    let output = install(&ctx, &server, &["requests==2.32.1", "other==1.0"]);
+    assert_success(&output);
+    let error = ctx.filter_paths(&filter_server_addresses(&stderr(&output)));
+    assert!(
+        error.contains(&format!(
+            "warning: The candidate selected for download or install is a yanked version: \
+             'requests' candidate (version 2.32.1 at http://[SERVER]/files/{yanked_name})\n\
+             Reason for being yanked: Contains a bug when verify=False\n"
+        )),
+        "{error}"
+    );
+    assert!(
+        error.contains("'other' candidate (version 1.0 at ")
+            && error.contains("Reason for being yanked: <none given>"),
+        "{error}"
+    );
+
+    // `download` says it too.
+    let dest = ctx.root().join("downloads");
+    let output = volley(
+        &ctx,
+        &[
+            "download",
+            "-i",
+            &server.index_url(),
+            "-d",
+            &dest.to_string_lossy(),
+            "requests==2.32.1",
+        ],
+    );
+    assert_success(&output);
+    assert!(
+        stderr(&output).contains("Reason for being yanked: Contains a bug"),
+        "{}",
+        stderr(&output)
+    );
+
+    // Without a pin the yanked version is not chosen, and nothing is said.
+    let output = install(&ctx, &server, &["--upgrade", "requests"]);
+    assert_success(&output);
+    assert!(!stderr(&output).contains("yanked"), "{}", stderr(&output));
 }
