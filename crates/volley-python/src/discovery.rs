@@ -38,6 +38,10 @@ pub enum PythonRequest {
     System,
     /// No flag: the active or nearby environment (see the module doc).
     Default,
+    /// No flag with `--user`: as [`PythonRequest::Default`] when it finds an environment, else
+    /// as [`PythonRequest::System`] (pip's `--user` is the user site of the interpreter that
+    /// runs it, usually the system's).
+    DefaultOrSystem,
 }
 
 /// The process environment that discovery depends on. The binary fills it from environment
@@ -95,6 +99,12 @@ pub fn find_python_executable(
                 name: SYSTEM_NAMES[0],
             }),
         PythonRequest::Default => find_default(env),
+        PythonRequest::DefaultOrSystem => match find_default(env) {
+            Err(PythonError::NotFound { .. }) => {
+                find_python_executable(&PythonRequest::System, env)
+            }
+            found => found,
+        },
     }
 }
 

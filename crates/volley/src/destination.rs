@@ -12,10 +12,13 @@
 //!   `--upgrade` (else the same warning, and it stays).
 //! - `--prefix DIR` is the interpreter's scheme rebased on `DIR` (the interpreter computes it);
 //!   the distributions already under it count.
-//! - `--user` is the user scheme; refused in a virtual environment that does not see the user
+//! - `--user` is the user scheme of the active environment's interpreter, else of the
+//!   `python3` on PATH (as `--system`); refused in a virtual environment that does not see the user
 //!   site-packages. Distributions in the user site-packages and in the environment count (pip
 //!   sees both on `sys.path`), but only those in the user site-packages are ever removed.
 //! - `--user` cannot go with `--target` or `--prefix`, nor `--target` with `--prefix`.
+//! - The lock that serializes volley processes is `<venv>/.lock` in a virtual environment, and
+//!   outside the tree for every other destination ([`Destination::lock_path`]).
 //! - PEP 668: the interpreter's environment and its user site-packages are refused when the
 //!   interpreter is externally managed, unless `--break-system-packages`
 //!   ([`Destination::check_externally_managed`]); `--target` and `--prefix` are not checked,
@@ -24,7 +27,9 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, bail};
-use volley_python::{ExternallyManaged, InstalledDist, Interpreter, Scheme, SchemeRequest};
+use volley_python::{
+    ExternallyManaged, InstalledDist, Interpreter, PythonRequest, Scheme, SchemeRequest,
+};
 
 /// An install or uninstall refused because a distributor manages the interpreter (PEP 668).
 #[derive(Debug, thiserror::Error)]
@@ -164,12 +169,26 @@ impl Destination {
         location == scheme.purelib || location == scheme.platlib
     }
 
-    /// The file that serializes volley processes changing this destination.
+    /// The file that serializes volley processes changing this destination: `<venv>/.lock` in
+    /// a virtual environment (as uv's), else a file in the temporary directory named after the
+    /// destination's path, so that nothing is left in a system prefix, a user base, a
+    /// `--target` or `--prefix` directory, and an unwritable prefix can still be locked.
     pub fn lock_path(&self, interpreter: &Interpreter, scheme: &Scheme) -> PathBuf {
         match self {
-            Self::Environment => interpreter.sys_prefix.join(".lock"),
-            Self::Target(dir) | Self::Prefix(dir) => dir.join(".lock"),
-            Self::User => scheme.data.join(".lock"),
+            Self::Environment if interpreter.is_virtualenv => interpreter.sys_prefix.join(".lock"),
+            Self::Environment => lock_outside(&interpreter.sys_prefix),
+            Self::Target(dir) | Self::Prefix(dir) => lock_outside(dir),
+            Self::User => lock_outside(&scheme.data),
+        }
+    }
+
+    /// The interpreter to look for: with `--user` and no `--python` or `--system`, the
+    /// active environment if there is one, else the `python3` on PATH (pip's `--user` is the
+    /// user site of the interpreter that runs it).
+    pub fn python_request(&self, request: PythonRequest) -> PythonRequest {
+        match (self, request) {
+            (Self::User, PythonRequest::Default) => PythonRequest::DefaultOrSystem,
+            (_, request) => request,
         }
     }
 
@@ -189,6 +208,13 @@ impl Destination {
     pub fn is_target(&self) -> bool {
         matches!(self, Self::Target(_))
     }
+}
+
+/// The lock file of the directory `tree`, outside it: `volley-<hash of the path>.lock` in the
+/// temporary directory (as uv locks read-only prefixes).
+fn lock_outside(tree: &Path) -> PathBuf {
+    let key = volley_cache::cache_key(&tree.to_string_lossy());
+    std::env::temp_dir().join(format!("volley-{key}.lock"))
 }
 
 /// `--target DIR`: what pip's moves out of its `home` scheme leave in `DIR`.

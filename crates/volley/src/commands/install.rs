@@ -551,7 +551,7 @@ pub(crate) fn print_changes(printer: &Printer, changes: &[Change<'_>]) {
 
 /// The lock file that serializes volley processes changing one environment (as uv's).
 pub fn environment_lock(interpreter: &Interpreter) -> std::path::PathBuf {
-    interpreter.sys_prefix.join(".lock")
+    Destination::Environment.lock_path(interpreter, &interpreter.scheme)
 }
 
 /// The install paths of the target environment.

@@ -45,7 +45,8 @@ pub fn hint_for(error: &anyhow::Error) -> Option<String> {
         {
             return Some(
                 "create a virtual environment with `python3 -m venv .venv`, pass \
-                 `--python PATH`, or use `--system` to install into the python3 on PATH"
+                 `--python PATH`, or use `--system` to install into the python3 on PATH \
+                 (`--user` alone installs into its user site-packages)"
                     .to_string(),
             );
         }

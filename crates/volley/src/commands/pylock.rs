@@ -196,7 +196,7 @@ pub async fn install(
         reporter.clone(),
     )?;
     let preparer = Preparer::new(client, cache.clone());
-    let python_request = settings::python_request(&args.python, env);
+    let python_request = destination.python_request(settings::python_request(&args.python, env));
     let discovery = env.discovery();
     let lock_printer = printer.clone();
     let blocking_destination = destination.clone();

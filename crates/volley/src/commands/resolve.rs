@@ -184,7 +184,9 @@ pub async fn resolve(
     }
 
     let preparer = Arc::new(Preparer::new(client.clone(), cache.clone()));
-    let python_request = settings::python_request(python, env);
+    let python_request = mode
+        .destination
+        .python_request(settings::python_request(python, env));
     let discovery = env.discovery();
     let interpreter_cache = cache.clone();
     let use_installed = mode.use_installed;

@@ -262,3 +262,75 @@ fn a_yanked_pin_installs_with_pip_warning_and_the_reason() {
     assert_success(&output);
     assert!(!stderr(&output).contains("yanked"), "{}", stderr(&output));
 }
+
+/// `--user` alone is the user site-packages of the `python3` on PATH, as pip's `--user` is that
+/// of the interpreter running it; neither the user base nor the interpreter's prefix keeps a
+/// lock file.
+#[cfg(unix)]
+#[test]
+fn user_install_outside_a_virtual_environment_uses_the_python_on_path() {
+    let ctx = TestContext::new();
+    let python = ctx.system_like_python();
+    // The only python3 on PATH is that interpreter.
+    let path = python.parent().unwrap().to_path_buf();
+    let output = ctx
+        .clean_command(&python)
+        .args([
+            "-c",
+            "import site; print(site.getuserbase()); print(site.getusersitepackages())",
+        ])
+        .output()
+        .unwrap();
+    assert_success(&output);
+    let text = stdout(&output);
+    let mut lines = text.lines();
+    let user_base = PathBuf::from(lines.next().unwrap());
+    let user_site = PathBuf::from(lines.next().unwrap());
+    assert!(user_base.starts_with(ctx.root()), "{}", user_base.display());
+    let server = IndexServer::builder()
+        .wheel(module_wheel("tool", "1.0").build())
+        .start();
+    let prefix = ctx.root().join("system-python");
+    let prefix_before = entries(&prefix);
+
+    let output = ctx
+        .command(volley_bin())
+        .args(["install", "--user", "-i", &server.index_url(), "tool"])
+        .env("PATH", &path)
+        .output()
+        .unwrap();
+    assert_success(&output);
+    assert!(user_site.join("tool").join("__init__.py").is_file());
+    assert!(!user_base.join(".lock").exists());
+    assert_eq!(entries(&prefix), prefix_before);
+
+    // The same run without --user finds no environment, and says what to do.
+    let output = ctx
+        .command(volley_bin())
+        .args(["install", "-i", &server.index_url(), "tool"])
+        .env("PATH", &path)
+        .output()
+        .unwrap();
+    let error = assert_failure(&output);
+    assert!(
+        error.contains("no virtual environment found") && error.contains("--user"),
+        "{error}"
+    );
+}
+
+#[test]
+fn target_directory_keeps_no_lock_file() {
+    let ctx = TestContext::new();
+    ctx.create_venv();
+    let server = IndexServer::builder()
+        .wheel(module_wheel("tool", "1.0").build())
+        .start();
+    let target = ctx.root().join("target-dir");
+    let output = install(
+        &ctx,
+        &server,
+        &["--target", &target.to_string_lossy(), "tool"],
+    );
+    assert_success(&output);
+    assert_eq!(entries(&target), ["tool", "tool-1.0.dist-info"]);
+}
