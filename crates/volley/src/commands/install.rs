@@ -163,8 +163,8 @@ pub async fn install(
         destination,
         platform: None,
         // pip lets `--dry-run --report` look at an externally managed interpreter.
-        refuse_externally_managed: !args.break_system_packages
-            && !(args.dry_run && args.report.is_some()),
+        refuse_externally_managed: !(args.break_system_packages
+            || (args.dry_run && args.report.is_some())),
     };
     let resolved = resolve(
         &request,
