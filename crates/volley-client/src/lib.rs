@@ -64,6 +64,7 @@ mod page_cache;
 mod reporter;
 mod retry;
 mod sparse_file;
+mod tls;
 mod transport;
 mod wheel_metadata;
 

@@ -4,7 +4,10 @@
 //!
 //! - Roots: by default the system's certificates (rustls-platform-verifier), plus the PEM
 //!   files of [`ClientOptions::extra_root_certificates`]. `--cert` replaces them all, as pip's
-//!   `--cert` (requests' `verify=PATH`) does: only its bundle is trusted.
+//!   `--cert` (requests' `verify=PATH`) does: only its bundle is trusted. When the user names
+//!   certificates, the client uses volley's TLS configuration (`tls`), which also accepts a
+//!   server certificate that is itself one of them though marked as an authority, as OpenSSL
+//!   does.
 //! - A trusted host is reached over plain HTTP without complaint, and its certificate is not
 //!   checked. reqwest decides certificate checking per client, so requests to trusted hosts go
 //!   through a second client built the same way but accepting any certificate. Other hosts
@@ -24,7 +27,11 @@ use std::time::Duration;
 
 use url::{Host, Url};
 
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
 use crate::credentials::redact;
+use crate::tls::AnchorConfig;
 use crate::{ClientError, ClientOptions};
 
 /// The clients and the trusted hosts.
@@ -177,16 +184,24 @@ impl TrustedHost {
 /// What both clients are built from, read once.
 struct Settings<'a> {
     options: &'a ClientOptions,
-    roots: Vec<reqwest::Certificate>,
-    /// Whether the roots replace the system's (`--cert`).
-    roots_only: bool,
-    identity: Option<reqwest::Identity>,
+    /// The certificates the user trusts (`--cert`, else `SSL_CERT_FILE`), DER.
+    anchors: Vec<CertificateDer<'static>>,
+    /// Whether the anchors replace the system's certificates (`--cert`).
+    anchors_only: bool,
+    identity: Option<Identity>,
     proxy: Option<reqwest::Proxy>,
+}
+
+/// `--client-cert`, for reqwest's configurations and for ours.
+struct Identity {
+    reqwest: reqwest::Identity,
+    chain: Vec<CertificateDer<'static>>,
+    key: PrivateKeyDer<'static>,
 }
 
 impl<'a> Settings<'a> {
     fn read(options: &'a ClientOptions) -> Result<Self, ClientError> {
-        let (roots, roots_only) = match &options.cert {
+        let (anchors, anchors_only) = match &options.cert {
             Some(bundle) => {
                 if !options.extra_root_certificates.is_empty() {
                     tracing::debug!(
@@ -196,11 +211,11 @@ impl<'a> Settings<'a> {
                 (certificates(bundle)?, true)
             }
             None => {
-                let mut roots = Vec::new();
+                let mut anchors = Vec::new();
                 for path in &options.extra_root_certificates {
-                    roots.extend(certificates(path)?);
+                    anchors.extend(certificates(path)?);
                 }
-                (roots, false)
+                (anchors, false)
             }
         };
         let identity = options
@@ -212,14 +227,25 @@ impl<'a> Settings<'a> {
                     reason,
                 };
                 let pem = fs_err::read(path).map_err(|error| invalid(error.to_string()))?;
-                reqwest::Identity::from_pem(&pem).map_err(|error| invalid(source_chain(&error)))
+                let reqwest = reqwest::Identity::from_pem(&pem)
+                    .map_err(|error| invalid(source_chain(&error)))?;
+                let chain = CertificateDer::pem_slice_iter(&pem)
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(|error| invalid(error.to_string()))?;
+                let key = PrivateKeyDer::from_pem_slice(&pem)
+                    .map_err(|error| invalid(error.to_string()))?;
+                Ok(Identity {
+                    reqwest,
+                    chain,
+                    key,
+                })
             })
             .transpose()?;
         let proxy = proxy_of(options)?;
         Ok(Self {
             options,
-            roots,
-            roots_only,
+            anchors,
+            anchors_only,
             identity,
             proxy,
         })
@@ -231,19 +257,32 @@ impl<'a> Settings<'a> {
             .read_timeout(self.options.timeout)
             .connect_timeout(self.options.connect_timeout)
             .pool_idle_timeout(Duration::from_secs(90));
-        if self.roots_only {
-            builder = builder.tls_certs_only(self.roots.iter().cloned());
-        } else if !self.roots.is_empty() {
-            builder = builder.tls_certs_merge(self.roots.iter().cloned());
-        }
-        if let Some(identity) = &self.identity {
-            builder = builder.identity(identity.clone());
-        }
         if let Some(proxy) = &self.proxy {
             builder = builder.proxy(proxy.clone());
         }
         if accept_invalid_certificates {
             builder = builder.tls_danger_accept_invalid_certs(true);
+        } else if !self.anchors.is_empty() {
+            // The user's certificates: our configuration (see `tls`).
+            let config = AnchorConfig {
+                anchors: self.anchors.clone(),
+                anchors_only: self.anchors_only,
+                identity: self
+                    .identity
+                    .as_ref()
+                    .map(|identity| (identity.chain.clone(), identity.key.clone_key())),
+            }
+            .client_config()
+            .map_err(|reason| ClientError::Setup { reason })?;
+            return builder
+                .tls_backend_preconfigured(config)
+                .build()
+                .map_err(|error| ClientError::Setup {
+                    reason: source_chain(&error),
+                });
+        }
+        if let Some(identity) = &self.identity {
+            builder = builder.identity(identity.reqwest.clone());
         }
         builder.build().map_err(|error| ClientError::Setup {
             reason: source_chain(&error),
@@ -266,14 +305,15 @@ fn proxy_of(options: &ClientOptions) -> Result<Option<reqwest::Proxy>, ClientErr
 }
 
 /// The certificates of a PEM bundle.
-fn certificates(path: &Path) -> Result<Vec<reqwest::Certificate>, ClientError> {
+fn certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, ClientError> {
     let invalid = |reason: String| ClientError::Certificate {
         path: path.to_path_buf(),
         reason,
     };
     let pem = fs_err::read(path).map_err(|error| invalid(error.to_string()))?;
-    let bundle = reqwest::Certificate::from_pem_bundle(&pem)
-        .map_err(|error| invalid(source_chain(&error)))?;
+    let bundle = CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|error| invalid(error.to_string()))?;
     if bundle.is_empty() {
         return Err(invalid("no certificate in it".to_string()));
     }

@@ -91,6 +91,7 @@ pub struct IndexServerBuilder {
     page_cache_control: Option<String>,
     basic_auth: Option<(String, String)>,
     tls: bool,
+    tls_self_signed: bool,
     require_client_certificate: bool,
 }
 
@@ -176,6 +177,16 @@ impl IndexServerBuilder {
         self
     }
 
+    /// Serves HTTPS (as [`Self::tls`]) with one self-signed certificate marked as an authority
+    /// (`CA:TRUE`), as `openssl req -x509` makes by default
+    /// ([`TestCertificates::self_signed_authority`]).
+    #[must_use]
+    pub fn tls_self_signed(mut self) -> Self {
+        self.tls = true;
+        self.tls_self_signed = true;
+        self
+    }
+
     /// Serves HTTPS (as [`Self::tls`]) and requires clients to present a certificate signed by
     /// the server's authority, such as [`TestCertificates::client_pem`].
     #[must_use]
@@ -221,7 +232,13 @@ impl IndexServerBuilder {
             }),
             authorization,
         });
-        let certificates = self.tls.then(TestCertificates::generate);
+        let certificates = self.tls.then(|| {
+            if self.tls_self_signed {
+                TestCertificates::self_signed_authority()
+            } else {
+                TestCertificates::generate()
+            }
+        });
         let acceptor = certificates.as_ref().map(|certificates| {
             TlsAcceptor::from(Arc::new(
                 certificates.server_config(self.require_client_certificate),

@@ -2,6 +2,10 @@
 //! certificate authority, a server certificate it signs for `127.0.0.1` and `localhost`, and a
 //! client certificate it signs (for servers that ask for one).
 //!
+//! [`TestCertificates::self_signed_authority`] makes instead one self-signed certificate marked
+//! as an authority, as `openssl req -x509` makes by default, which is what many private
+//! indexes serve.
+//!
 //! Nothing is written to disk; a test writes [`TestCertificates::ca_pem`] to a file for
 //! `--cert`. The authority is trusted by nobody else, so a client that does not pass it
 //! fails with an unknown-issuer error, which is what certificate tests need.
@@ -81,6 +85,45 @@ impl TestCertificates {
         }
     }
 
+    /// One self-signed certificate that is both the authority and the server's, for
+    /// `127.0.0.1` and `localhost`, marked as an authority (`CA:TRUE`) as the certificates of
+    /// `openssl req -x509` are by default: [`Self::ca_pem`] and [`Self::server_pem`] are the same
+    /// certificate. The client certificate is signed by it.
+    ///
+    /// # Panics
+    /// When a key cannot be generated (the system has no randomness).
+    pub fn self_signed_authority() -> Self {
+        let mut params =
+            CertificateParams::new(vec!["127.0.0.1".to_string(), "localhost".to_string()])
+                .expect("valid server names");
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "127.0.0.1");
+        let key = KeyPair::generate().expect("generate the server's key");
+        let server_key_der = key.serialize_der();
+        let authority = CertifiedIssuer::self_signed(params, key).expect("sign the certificate");
+
+        let mut client_params = CertificateParams::new(Vec::<String>::new()).expect("no names");
+        client_params
+            .distinguished_name
+            .push(DnType::CommonName, "volley test client");
+        client_params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+        let client_key = KeyPair::generate().expect("generate the client's key");
+        let client = client_params
+            .signed_by(&client_key, &authority)
+            .expect("sign the client certificate");
+
+        Self {
+            ca_pem: authority.pem(),
+            server_pem: authority.pem(),
+            client_pem: format!("{}{}", client.pem(), client_key.serialize_pem()),
+            ca_der: authority.der().clone(),
+            server_der: authority.der().clone(),
+            server_key_der,
+        }
+    }
+
     /// The server side of the handshake; with `require_client_certificate`, clients must
     /// present a certificate signed by the authority.
     pub(crate) fn server_config(&self, require_client_certificate: bool) -> rustls::ServerConfig {
@@ -101,8 +144,12 @@ impl TestCertificates {
             builder.with_no_client_auth()
         };
         let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.server_key_der.clone()));
+        let mut chain = vec![self.server_der.clone()];
+        if self.ca_der != self.server_der {
+            chain.push(self.ca_der.clone());
+        }
         let mut config = builder
-            .with_single_cert(vec![self.server_der.clone(), self.ca_der.clone()], key)
+            .with_single_cert(chain, key)
             .expect("the server's certificate and key match");
         // The server speaks HTTP/1.1 only.
         config.alpn_protocols = vec![b"http/1.1".to_vec()];

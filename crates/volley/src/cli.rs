@@ -117,6 +117,10 @@ pub struct IndexArgs {
     #[arg(long, value_name = "PATH")]
     pub cert: Option<PathBuf>,
 
+    /// `cert` came from pip's configuration (`PIP_CERT`, pip.conf), not from `--cert`.
+    #[arg(skip)]
+    pub cert_from_config: bool,
+
     /// Client certificate for TLS: one PEM file with the certificate and its private key
     #[arg(long, value_name = "PATH")]
     pub client_cert: Option<PathBuf>,

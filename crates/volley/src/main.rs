@@ -105,8 +105,13 @@ async fn run(cli: Cli, printer: Printer) -> anyhow::Result<ExitCode> {
 fn init_tracing(verbose: u8) {
     use tracing_subscriber::EnvFilter;
     let default = match verbose {
-        0 | 1 => "warn",
-        2 => "volley=debug,volley_client=debug,volley_resolver=debug,warn",
+        // rustls-platform-verifier logs each certificate it refuses as an error, which the
+        // command then reports itself, with a hint: once is enough.
+        0 | 1 => "warn,rustls_platform_verifier=off",
+        2 => {
+            "volley=debug,volley_client=debug,volley_resolver=debug,warn,\
+             rustls_platform_verifier=off"
+        }
         _ => "trace",
     };
     let filter = EnvFilter::try_from_env("VOLLEY_LOG").unwrap_or_else(|_| EnvFilter::new(default));

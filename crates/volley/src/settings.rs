@@ -155,8 +155,9 @@ pub fn apply_pip_index_config(
     prepend(&mut index.find_links, &config.find_links);
     prepend(&mut index.trusted_host, &config.trusted_hosts);
     index.no_index |= config.no_index == Some(true);
-    if index.cert.is_none() {
+    if index.cert.is_none() && config.cert.is_some() {
         index.cert = config.cert.clone();
+        index.cert_from_config = true;
     }
     if index.client_cert.is_none() {
         index.client_cert = config.client_cert.clone();
@@ -282,6 +283,47 @@ pub fn python_request(args: &PythonArgs, env: &Environment) -> volley_python::Py
     }
 }
 
+/// Which certificates the network client trusts, in words, once the command's client options
+/// are made: for the hint of a certificate error.
+static TRUST_STORE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// The certificates the client trusts, in words (see [`TRUST_STORE`]); `None` before any
+/// client was set up.
+pub fn trust_store() -> Option<&'static str> {
+    TRUST_STORE.get().map(String::as_str)
+}
+
+/// The trust store that `--cert` (or pip's `cert`) and `SSL_CERT_FILE` make, in words.
+fn describe_trust_store(
+    cert: Option<&std::path::Path>,
+    from_config: bool,
+    env: &Environment,
+) -> String {
+    match (cert, &env.ssl_cert_file) {
+        (Some(cert), ssl_cert_file) => {
+            let origin = if from_config {
+                "`cert` in pip's configuration or PIP_CERT"
+            } else {
+                "--cert"
+            };
+            let ignored = if ssl_cert_file.is_some() {
+                "; SSL_CERT_FILE is not used when it is given"
+            } else {
+                ""
+            };
+            format!(
+                "only the certificates in {} ({origin}){ignored}",
+                cert.display()
+            )
+        }
+        (None, Some(ssl_cert_file)) => format!(
+            "the system's certificates and those in {} (SSL_CERT_FILE)",
+            ssl_cert_file.display()
+        ),
+        (None, None) => "the system's certificates".to_string(),
+    }
+}
+
 /// Settings of the network client.
 pub fn client_options(args: &IndexArgs, env: &Environment) -> Result<volley_client::ClientOptions> {
     let mut index_urls = Vec::new();
@@ -329,6 +371,12 @@ pub fn client_options(args: &IndexArgs, env: &Environment) -> Result<volley_clie
         }
         None => DEFAULT_TIMEOUT,
     };
+    let cert = args.cert.clone().map(|path| absolute(path, env));
+    let _ = TRUST_STORE.set(describe_trust_store(
+        cert.as_deref(),
+        args.cert_from_config,
+        env,
+    ));
     Ok(volley_client::ClientOptions {
         index_urls,
         max_connections,
@@ -356,7 +404,7 @@ pub fn client_options(args: &IndexArgs, env: &Environment) -> Result<volley_clie
         no_index: args.no_index,
         index_strategy,
         find_links,
-        cert: args.cert.clone().map(|path| absolute(path, env)),
+        cert,
         client_cert: args.client_cert.clone().map(|path| absolute(path, env)),
         trusted_hosts: args.trusted_host.clone(),
         proxy: args.proxy.clone(),

@@ -214,3 +214,55 @@ async fn proxy_routes_every_request() {
     .unwrap_err();
     insta::assert_snapshot!(error, @r#"invalid proxy "<a proxy with credentials>": builder error: invalid IPv6 address"#);
 }
+
+/// `openssl req -x509` marks the self-signed certificates it makes `CA:TRUE`; pip, curl and
+/// Python's ssl accept one as the server's certificate when it is the trusted file.
+#[tokio::test]
+async fn a_self_signed_certificate_marked_as_an_authority_is_accepted_when_trusted() {
+    let server = IndexServer::builder()
+        .wheel(WheelBuilder::new("a", "1.0").build())
+        .tls_self_signed()
+        .start();
+    let other = IndexServer::builder().tls_self_signed().start();
+    let dir = tempfile::tempdir().unwrap();
+    let certificates = server.certificates().unwrap();
+    assert_eq!(certificates.ca_pem, certificates.server_pem);
+    let cert = pem_file(&dir, "cert.pem", &certificates.ca_pem);
+    let other_cert = pem_file(&dir, "other.pem", &other.certificates().unwrap().ca_pem);
+
+    let client = client_with(options(&server), &Cache::temp().unwrap());
+    let error = client.project_page(&name("a")).await.unwrap_err();
+    assert!(
+        error.to_string().contains("invalid peer certificate"),
+        "{error}"
+    );
+
+    for trusted in [
+        ClientOptions {
+            cert: Some(cert.clone()),
+            ..options(&server)
+        },
+        ClientOptions {
+            extra_root_certificates: vec![cert.clone()],
+            ..options(&server)
+        },
+    ] {
+        let client = client_with(trusted, &Cache::temp().unwrap());
+        let wheel = index_file(&client, "a", "a-1.0-py3-none-any.whl").await;
+        client.download(&wheel).await.unwrap();
+    }
+
+    // Another self-signed certificate for the same address is not this one.
+    let client = client_with(
+        ClientOptions {
+            cert: Some(other_cert),
+            ..options(&server)
+        },
+        &Cache::temp().unwrap(),
+    );
+    let error = client.project_page(&name("a")).await.unwrap_err();
+    assert!(
+        error.to_string().contains("invalid peer certificate"),
+        "{error}"
+    );
+}

@@ -50,6 +50,11 @@ pub fn hint_for(error: &anyhow::Error) -> Option<String> {
                     .to_string(),
             );
         }
+        // Network errors reach here through the resolver and the download collection as text.
+        let text = cause.to_string();
+        if text.contains("invalid peer certificate") {
+            return Some(certificate_hint(&text));
+        }
         if let Some(volley_resolver::ResolveError::NoSolution(_)) =
             cause.downcast_ref::<volley_resolver::ResolveError>()
         {
@@ -57,4 +62,21 @@ pub fn hint_for(error: &anyhow::Error) -> Option<String> {
         }
     }
     None
+}
+
+/// What to do about a server certificate that is not trusted, and which certificates were.
+fn certificate_hint(reason: &str) -> String {
+    let store = crate::settings::trust_store().unwrap_or("the system's certificates");
+    let authority = if reason.contains("CaUsedAsEndEntity") {
+        " The server's certificate is marked as a certificate authority (CA:TRUE, as `openssl \
+         req -x509` makes them by default); volley accepts it when it is in the file given."
+    } else {
+        ""
+    };
+    format!(
+        "volley trusted {store}. Pass --cert PATH with the index's certificate or its \
+         authority's (PATH's certificates only are then trusted), set SSL_CERT_FILE=PATH to \
+         trust them as well as the system's, or pass --trusted-host HOST to skip the check for \
+         that host.{authority}"
+    )
 }

@@ -1,5 +1,6 @@
 //! The protections pip gives its users, kept: PEP 668's externally managed interpreters, the
-//! warning about dependencies an install left broken, and the warning about yanked pins.
+//! warning about dependencies an install left broken, the warning about yanked pins, `--user`
+//! outside a virtual environment, and self-signed index certificates.
 
 use std::path::{Path, PathBuf};
 
@@ -333,4 +334,79 @@ fn target_directory_keeps_no_lock_file() {
     );
     assert_success(&output);
     assert_eq!(entries(&target), ["tool", "tool-1.0.dist-info"]);
+}
+
+/// A private index with the self-signed certificate `openssl req -x509` makes (marked as an
+/// authority): trusted through `--cert` or `SSL_CERT_FILE`, refused once, with the way out,
+/// without.
+#[test]
+fn self_signed_index_certificate_works_with_cert_and_ssl_cert_file() {
+    let ctx = TestContext::new();
+    ctx.create_venv();
+    let server = IndexServer::builder()
+        .wheel(module_wheel("tool", "1.0").build())
+        .tls_self_signed()
+        .start();
+    let cert = ctx.root().join("cert.pem");
+    fs_err::write(&cert, &server.certificates().unwrap().ca_pem).unwrap();
+    let cert_arg = cert.to_string_lossy().into_owned();
+    let venv = ctx.venv().to_string_lossy().into_owned();
+    let index = server.index_url();
+    // No pip configuration file (the machine's may name a `cert`), variables only.
+    let run = |args: &[&str], variables: &[(&str, &Path)]| {
+        let mut command = ctx.command(volley_bin());
+        command
+            .args([
+                "install",
+                "--python",
+                &venv,
+                "-i",
+                &index,
+                "--force-reinstall",
+            ])
+            .args(args)
+            .env("PIP_CONFIG_FILE", "/dev/null")
+            .env_remove("SSL_CERT_FILE");
+        for (name, value) in variables {
+            command.env(name, value);
+        }
+        command.output().unwrap()
+    };
+
+    let output = run(&["tool"], &[]);
+    let error = assert_failure(&output);
+    assert_eq!(
+        error.matches("invalid peer certificate").count(),
+        1,
+        "the error is printed once: {error}"
+    );
+    let hint = error
+        .lines()
+        .find(|line| line.starts_with("hint:"))
+        .unwrap_or_else(|| panic!("no hint: {error}"));
+    assert!(
+        hint.contains("volley trusted the system's certificates.")
+            && hint.contains("--cert")
+            && hint.contains("SSL_CERT_FILE")
+            && hint.contains("--trusted-host"),
+        "{hint}"
+    );
+
+    assert_success(&run(&["--cert", &cert_arg, "tool"], &[]));
+    assert_success(&run(&["tool"], &[("SSL_CERT_FILE", &cert)]));
+
+    // pip's configuration names another bundle: it wins over SSL_CERT_FILE, and the hint says so.
+    let other = ctx.root().join("other.pem");
+    let other_server = IndexServer::builder().tls_self_signed().start();
+    fs_err::write(&other, &other_server.certificates().unwrap().ca_pem).unwrap();
+    let output = run(&["tool"], &[("SSL_CERT_FILE", &cert), ("PIP_CERT", &other)]);
+    let error = assert_failure(&output);
+    assert!(
+        error.contains(&format!(
+            "volley trusted only the certificates in {} (`cert` in pip's configuration or \
+             PIP_CERT); SSL_CERT_FILE is not used when it is given.",
+            other.display()
+        )),
+        "{error}"
+    );
 }
