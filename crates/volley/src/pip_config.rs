@@ -746,4 +746,20 @@ mod tests {
         assert_eq!(sources.env, [("PIP_TIMEOUT".to_string(), "3".to_string())]);
         assert_eq!(sources.home, None);
     }
+
+    #[test]
+    fn break_system_packages_and_no_warn_conflicts_read_as_pip_reads_them() {
+        let variables = [
+            ("PIP_BREAK_SYSTEM_PACKAGES", "1"),
+            // Stored as is, as pip does: `false` silences the warning.
+            ("PIP_NO_WARN_CONFLICTS", "false"),
+        ];
+        let config = load_ok("install", &[], &variables);
+        assert_eq!(config.break_system_packages, Some(true));
+        assert_eq!(config.warn_conflicts, Some(false));
+        // `uninstall` has --break-system-packages only.
+        let config = load_ok("uninstall", &[], &variables);
+        assert_eq!(config.break_system_packages, Some(true));
+        assert_eq!(config.warn_conflicts, None);
+    }
 }
