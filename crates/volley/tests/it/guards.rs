@@ -8,18 +8,22 @@ use volley_test_support::filter_server_addresses;
 
 use crate::common::*;
 
-/// The standard library directory of `python`.
-fn stdlib_of(ctx: &TestContext, python: &Path) -> PathBuf {
+/// The sysconfig path `name` of `python` (`stdlib`, `purelib`: Debian's interpreters install
+/// into `local/lib/pythonX.Y/dist-packages`).
+fn sysconfig_path(ctx: &TestContext, python: &Path, name: &str) -> PathBuf {
+    let code = format!("import sysconfig; print(sysconfig.get_paths()['{name}'])");
     let output = ctx
         .clean_command(python)
-        .args([
-            "-c",
-            "import sysconfig; print(sysconfig.get_path('stdlib'))",
-        ])
+        .args(["-c", &code])
         .output()
         .unwrap();
     assert_success(&output);
     PathBuf::from(stdout(&output).trim())
+}
+
+/// The standard library directory of `python`.
+fn stdlib_of(ctx: &TestContext, python: &Path) -> PathBuf {
+    sysconfig_path(ctx, python, "stdlib")
 }
 
 /// The names in `dir`, sorted (none when it does not exist).
@@ -48,7 +52,12 @@ fn externally_managed_interpreter_is_refused_unless_break_system_packages() {
         "[externally-managed]\nError=To install Python packages system-wide, try apt install\n python3-xyz, where xyz is the package you are trying to\n install.\n",
     )
     .unwrap();
-    let site_packages = stdlib.join("site-packages");
+    let site_packages = sysconfig_path(&ctx, &python, "purelib");
+    assert!(
+        site_packages.starts_with(&prefix),
+        "{}",
+        site_packages.display()
+    );
     let server = IndexServer::builder()
         .wheel(module_wheel("tool", "1.0").build())
         .start();
