@@ -8,9 +8,12 @@
 //! - [`IndexServer`] serves them as a PEP 503 / PEP 691 index on `127.0.0.1:0`, with PEP 658
 //!   metadata files, range requests, a log of every request ([`RecordedRequest`]) and injected
 //!   [`Fault`]s (status codes, resets, slow or truncated bodies, wrong bytes, delays); it can
-//!   require basic auth, and serve HTTPS with [`TestCertificates`] made at start.
+//!   require basic auth, and serve HTTPS with [`TestCertificates`] made at start (an
+//!   authority and the server certificate it signed, or one self-signed certificate marked
+//!   `CA:TRUE` as `openssl req -x509` makes them).
 //! - [`ForwardProxy`] is an HTTP proxy that records what goes through it.
-//! - [`TestContext`] gives a temp root, a cache dir, a venv, a clean-environment
+//! - [`TestContext`] gives a temp root, a cache dir, a venv, an interpreter prefix that is not
+//!   a venv (`TestContext::system_like_python`, for PEP 668 and `--user`), a clean-environment
 //!   [`TestContext::command`] for the binary, the machine's pip for comparison, and
 //!   [`TestContext::filter_paths`] for snapshots.
 //!
