@@ -20,14 +20,14 @@ use std::time::SystemTime;
 use reqwest::StatusCode;
 use url::Url;
 use volley_cache::Cache;
-use volley_packaging::{CoreMetadata, PackageName};
+use volley_packaging::{CoreMetadata, HashDigest, PackageName};
 
 use reqwest::header::{ACCEPT, HeaderMap, HeaderValue};
 
 use crate::blocking::{run_blocking, run_blocking_bounded};
 use crate::collection::{Collection, RangeData, SharedResult, url_key};
 use crate::credentials::{redact, redacted_url, without_credentials};
-use crate::download::{ProgressEnd, cached, cached_checked, check_hash, sha256_file};
+use crate::download::{ProgressEnd, cached, cached_checked, hash_file};
 use crate::find_links::{FlatIndex, is_distribution_url, list_local};
 use crate::http::{Http, Live, RangeSpec};
 use crate::metadata::TAIL_SIZE;
@@ -566,7 +566,7 @@ impl Inner {
         }
         let url = url_key(&file.url);
         if url.scheme() == "file" {
-            return local_file(&url, file.sha256()).await;
+            return local_file(&url, &file.hashes).await;
         }
         if self.offline {
             return Err(ClientError::Offline {
@@ -598,7 +598,7 @@ impl Inner {
                 live.into_cache_with_progress(
                     &self.cache,
                     &file.filename,
-                    file.sha256(),
+                    &file.hashes,
                     Some(progress),
                 )
                 .await
@@ -738,17 +738,16 @@ async fn local_page(
     }
 }
 
-/// A `file://` distribution: used where it is, after its hash is checked.
-async fn local_file(url: &Url, expected: Option<&str>) -> Result<DownloadedFile, ClientError> {
+/// A `file://` distribution: used where it is, after its hashes are checked.
+async fn local_file(url: &Url, expected: &[HashDigest]) -> Result<DownloadedFile, ClientError> {
     let path: PathBuf = url.to_file_path().map_err(|()| ClientError::InvalidWheel {
         url: url.clone(),
         reason: "not a local path".to_string(),
     })?;
-    let hashed = path.clone();
-    let sha256 = run_blocking(move || sha256_file(&hashed))
+    let (hashed, hashed_url, expected) = (path.clone(), url.clone(), expected.to_vec());
+    let sha256 = run_blocking(move || hash_file(&hashed, &hashed_url, &expected))
         .await
-        .map_err(|error| ClientError::io(url, error))?;
-    check_hash(url, expected, &sha256)?;
+        .map_err(|error| ClientError::io(url, error))??;
     Ok(DownloadedFile { path, sha256 })
 }
 

@@ -1,5 +1,6 @@
-//! Files in the cache: streamed in while their sha256 is computed, renamed into
-//! `wheels-v1/<sha256>/<filename>` only when the hash is right, and checked again before use.
+//! Files in the cache: streamed in while their hashes are computed (every hash the index gives,
+//! see `hasher.rs`), renamed into `wheels-v1/<sha256>/<filename>` only when all of them are
+//! right, and checked again before use.
 //!
 //! A failure or a cancellation drops the temporary file, which deletes it: nothing half-written
 //! is ever visible under its final name.
@@ -17,7 +18,9 @@
 //! verified file gets a sidecar, `<filename>.verified`, recording its size and modification
 //! time when its hash was last checked. A file is trusted without reading it only while both
 //! still match, and its size matches the index's when the index gives one; otherwise it is
-//! hashed again, and a file with the wrong hash is removed and fetched again, never used.
+//! hashed again, and a file with the wrong hash is removed and fetched again, never used. The
+//! sidecar vouches for the sha256 only: when the index also gives a hash of another algorithm,
+//! the cached file is hashed again before each use.
 
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
@@ -30,8 +33,10 @@ use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 use url::Url;
 use volley_cache::{Cache, CacheBucket, CacheError, persist_atomic, temp_file_in, write_atomic};
+use volley_packaging::HashDigest;
 
 use crate::blocking::run_blocking;
+use crate::hasher::{FileHasher, check_bytes};
 use crate::http::Live;
 use crate::retry::Failure;
 use crate::{ClientError, IndexFile};
@@ -143,7 +148,11 @@ fn lookup(cache: &Cache, file: &IndexFile) -> Lookup {
         path,
         sha256: sha256.to_string(),
     };
-    if size_matches && stamp.is_some() && recorded == stamp {
+    if size_matches
+        && stamp.is_some()
+        && recorded == stamp
+        && !FileHasher::needs_more_than_sha256(&file.hashes)
+    {
         Lookup::Trusted(done)
     } else {
         Lookup::Unchecked(done, stamp)
@@ -169,15 +178,18 @@ pub(crate) async fn cached_checked(cache: &Cache, file: &IndexFile) -> Option<Do
         Lookup::Missing => return None,
         Lookup::Unchecked(done, stamp) => (done, stamp),
     };
+    let (url, expected) = (file.url.clone(), file.hashes.clone());
     run_blocking(move || {
-        let actual = match sha256_file(&done.path) {
-            Ok(actual) => actual,
+        let checked = match hash_file(&done.path, &url, &expected) {
+            Ok(checked) => checked,
             Err(error) => {
                 tracing::debug!("failed to hash the cached file: {error}");
                 return None;
             }
         };
-        if actual == done.sha256 {
+        if let Ok(actual) = &checked
+            && *actual == done.sha256
+        {
             // Vouch only for what was hashed: not for a file that changed meanwhile.
             if let Some(stamp) = stamp
                 && Stamp::now_of(&done.path) == Some(stamp)
@@ -187,9 +199,12 @@ pub(crate) async fn cached_checked(cache: &Cache, file: &IndexFile) -> Option<Do
             Some(done)
         } else {
             tracing::debug!(
-                "the cached {} has sha256 {actual}, not {}: fetching it again",
+                "the cached {} does not have the index's hashes ({}): fetching it again",
                 done.path.display(),
-                done.sha256
+                match &checked {
+                    Ok(actual) => format!("sha256 {actual}"),
+                    Err(error) => error.to_string(),
+                }
             );
             discard(&done.path, stamp);
             None
@@ -211,24 +226,6 @@ fn discard(path: &Path, examined: Option<Stamp>) {
     }
 }
 
-/// Check `actual` against `expected` (when there is one).
-pub(crate) fn check_hash(
-    url: &Url,
-    expected: Option<&str>,
-    actual: &str,
-) -> Result<(), ClientError> {
-    match expected {
-        Some(expected) if !expected.eq_ignore_ascii_case(actual) => {
-            Err(ClientError::HashMismatch {
-                url: url.clone(),
-                expected: expected.to_ascii_lowercase().into(),
-                actual: actual.into(),
-            })
-        }
-        _ => Ok(()),
-    }
-}
-
 pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
@@ -238,12 +235,12 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
 const WRITE_SIZE: usize = 128 * 1024;
 
 impl Live {
-    /// Stream the body into the cache, checking it against `expected` (a sha256).
+    /// Stream the body into the cache, checking it against every digest of `expected`.
     pub(crate) async fn into_cache(
         self,
         cache: &Cache,
         filename: &str,
-        expected: Option<&str>,
+        expected: &[HashDigest],
     ) -> Result<DownloadedFile, Failure> {
         self.into_cache_with_progress(cache, filename, expected, None)
             .await
@@ -254,7 +251,7 @@ impl Live {
         mut self,
         cache: &Cache,
         filename: &str,
-        expected: Option<&str>,
+        expected: &[HashDigest],
         progress: Option<&DownloadProgress>,
     ) -> Result<DownloadedFile, Failure> {
         let url = self.url().clone();
@@ -274,7 +271,7 @@ impl Live {
             Ok(file) => tokio::fs::File::from_std(file),
             Err(error) => return Err(self.fail(ClientError::io(&url, error).into())),
         };
-        let mut hasher = Sha256::new();
+        let mut hasher = FileHasher::new(expected);
         let mut pending = Vec::with_capacity(WRITE_SIZE);
         loop {
             let chunk = match self.chunk().await {
@@ -294,10 +291,10 @@ impl Live {
             return Err(self.fail(ClientError::io(&url, error).into()));
         }
         drop(file);
-        let actual = hex::encode(hasher.finalize());
-        if let Err(error) = check_hash(&url, expected, &actual) {
-            return Err(self.fail(error.into()));
-        }
+        let actual = match hasher.finish(&url) {
+            Ok(actual) => actual,
+            Err(error) => return Err(self.fail(error.into())),
+        };
         let path = cache_path(cache, &actual, filename);
         let destination = path.clone();
         let persisted = run_blocking(move || {
@@ -339,14 +336,20 @@ async fn write_out(
     Ok(())
 }
 
-/// Hash a local file, reading it in pieces. Blocks: run it in `spawn_blocking`.
-pub(crate) fn sha256_file(path: &Path) -> io::Result<String> {
+/// Hash a local file, reading it in pieces, and check it against `expected` (see
+/// [`FileHasher::finish`]): the outer error is a failure to read it. Blocks: run it in
+/// `spawn_blocking`.
+pub(crate) fn hash_file(
+    path: &Path,
+    url: &Url,
+    expected: &[HashDigest],
+) -> io::Result<Result<String, ClientError>> {
     let mut file = fs_err::File::open(path)?;
-    let mut hasher = Sha256::new();
+    let mut hasher = FileHasher::new(expected);
     let mut buffer = vec![0; 256 * 1024];
     loop {
         match file.read(&mut buffer)? {
-            0 => return Ok(hex::encode(hasher.finalize())),
+            0 => return Ok(hasher.finish(url)),
             read => hasher.update(&buffer[..read]),
         }
     }
@@ -357,11 +360,10 @@ pub(crate) async fn store_bytes(
     cache: &Cache,
     url: &Url,
     filename: &str,
-    expected: Option<&str>,
+    expected: &[HashDigest],
     bytes: Bytes,
 ) -> Result<DownloadedFile, ClientError> {
-    let actual = sha256_hex(&bytes);
-    check_hash(url, expected, &actual)?;
+    let actual = check_bytes(url, expected, &bytes)?;
     let path = cache_path(cache, &actual, filename);
     let destination = path.clone();
     run_blocking(move || {

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use reqwest::StatusCode;
 use url::Url;
 use volley_cache::CacheError;
-use volley_packaging::PackageName;
+use volley_packaging::{HashAlgorithm, PackageName};
 
 use crate::credentials::redact;
 
@@ -57,11 +57,12 @@ pub enum ClientError {
     #[error("invalid index page {}: {reason}", redact(url))]
     InvalidPage { url: Url, reason: String },
     #[error(
-        "hash mismatch for {}: expected sha256:{expected}, got sha256:{actual}",
+        "hash mismatch for {}: expected {algorithm}:{expected}, got {algorithm}:{actual}",
         redact(url)
     )]
     HashMismatch {
         url: Url,
+        algorithm: HashAlgorithm,
         /// Lowercase hex.
         expected: Box<str>,
         /// Lowercase hex.
@@ -226,6 +227,7 @@ mod tests {
             },
             ClientError::HashMismatch {
                 url: url.clone(),
+                algorithm: HashAlgorithm::Sha256,
                 expected: "00ff".into(),
                 actual: "ff00".into(),
             },

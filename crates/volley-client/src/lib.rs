@@ -19,8 +19,9 @@
 //!   hashes would refer to a gzip stream (`http.rs`).
 //! - A server may answer a range request with the whole file (200): that body is the download,
 //!   and the host is remembered (`metadata.rs`).
-//! - A file is in the cache only once its sha256 matches the index's: it is streamed to a
-//!   temporary file and renamed into place (`download.rs`).
+//! - A file is in the cache only once every hash the index gives for it matches (md5 to
+//!   sha512, as pip; `hasher.rs`): it is streamed to a temporary file and renamed into place
+//!   (`download.rs`).
 //! - Index pages follow HTTP caching (`page_cache.rs`): a page within its `max-age` is used
 //!   with no request, a stale one is revalidated (`If-None-Match`, a 304 reuses it), `no-store`
 //!   is never stored; [`ClientOptions::refresh`] forces revalidation and
@@ -53,6 +54,7 @@ mod credentials;
 mod download;
 mod error;
 mod find_links;
+mod hasher;
 mod html;
 mod http;
 mod keyring;

@@ -33,7 +33,8 @@ use crate::blocking::{run_blocking, run_blocking_bounded};
 use crate::client::Inner;
 use crate::collection::{RangeData, url_key};
 use crate::credentials::redact;
-use crate::download::{cached_checked, check_hash, sha256_hex, store_bytes};
+use crate::download::{cached_checked, sha256_hex, store_bytes};
+use crate::hasher::check_bytes;
 use crate::http::{RangeAnswer, RangeSpec};
 use crate::sparse_file::SparseFile;
 use crate::wheel_metadata::{self, SparseRead};
@@ -166,10 +167,10 @@ impl Inner {
                 .await
             {
                 Ok(fetched) => {
-                    check_hash(
+                    check_bytes(
                         &metadata_url,
-                        file.metadata_sha256(),
-                        &sha256_hex(&fetched.bytes),
+                        file.core_metadata.as_deref().unwrap_or_default(),
+                        &fetched.bytes,
                     )?;
                     return Ok(fetched.bytes.to_vec());
                 }
@@ -226,7 +227,7 @@ impl Inner {
                 &self.cache,
                 &url,
                 &file.filename,
-                file.sha256(),
+                &file.hashes,
                 bytes.clone(),
             )
             .await?;
@@ -324,7 +325,7 @@ impl Inner {
                         // `fetch_file`): store the body here rather than hand it over.
                         let done = if inner.collection.downloads.get(&task_url).is_some() {
                             // On failure the waiting download makes its own request.
-                            live.into_cache(&inner.cache, &task_file.filename, task_file.sha256())
+                            live.into_cache(&inner.cache, &task_file.filename, &task_file.hashes)
                                 .await
                                 .map_err(|failure| failure.error().clone())?
                         } else {

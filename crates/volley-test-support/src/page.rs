@@ -53,7 +53,9 @@ impl PageType {
 #[derive(Debug, Clone)]
 pub(crate) struct Listing<'a> {
     pub(crate) filename: &'a str,
-    pub(crate) sha256: &'a str,
+    /// `(algorithm, digest)` pairs: the file's sha256, unless a test set others. An HTML link
+    /// carries the first in its fragment (or none when there are none).
+    pub(crate) hashes: Vec<(&'a str, &'a str)>,
     pub(crate) size: usize,
     pub(crate) requires_python: Option<&'a str>,
     pub(crate) yanked: Option<Option<&'a str>>,
@@ -142,10 +144,15 @@ pub(crate) fn render_project(
          <h1>Links for {project}</h1>\n"
     );
     for file in files {
+        let fragment = file
+            .hashes
+            .first()
+            .map(|(algorithm, digest)| format!("#{algorithm}={digest}"))
+            .unwrap_or_default();
         let mut attributes = format!(
-            "href=\"{}#sha256={}\"",
+            "href=\"{}{}\"",
             escape_html(&file_url(file.filename)),
-            file.sha256
+            escape_html(&fragment)
         );
         if let Some(requires_python) = file.requires_python {
             attributes.push_str(&format!(
@@ -178,7 +185,11 @@ fn json_file(file: &Listing<'_>) -> Value {
     let mut object = json!({
         "filename": file.filename,
         "url": file_url(file.filename),
-        "hashes": { "sha256": file.sha256 },
+        "hashes": file
+            .hashes
+            .iter()
+            .map(|(algorithm, digest)| ((*algorithm).to_string(), Value::String((*digest).to_string())))
+            .collect::<serde_json::Map<String, Value>>(),
         "size": file.size,
         "yanked": match file.yanked {
             None => Value::Bool(false),

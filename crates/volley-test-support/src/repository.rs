@@ -27,6 +27,8 @@ pub(crate) struct Repository {
     pub(crate) requires_python: BTreeMap<String, String>,
     /// The `Cache-Control` header of index pages (none when `None`).
     pub(crate) page_cache_control: Option<String>,
+    /// Filename → the hashes its listing announces instead of its sha256.
+    pub(crate) hashes: BTreeMap<String, Vec<(String, String)>>,
 }
 
 /// A file the server serves.
@@ -236,7 +238,13 @@ fn project_page(
         .zip(&metadata_hashes)
         .map(|(file, metadata_sha256)| Listing {
             filename: &file.filename,
-            sha256: &file.sha256,
+            hashes: match repository.hashes.get(&file.filename) {
+                Some(hashes) => hashes
+                    .iter()
+                    .map(|(algorithm, digest)| (algorithm.as_str(), digest.as_str()))
+                    .collect(),
+                None => vec![("sha256", file.sha256.as_str())],
+            },
             size: file.bytes.len(),
             requires_python: repository
                 .requires_python

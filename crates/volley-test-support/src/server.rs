@@ -89,6 +89,7 @@ pub struct IndexServerBuilder {
     yanked: BTreeMap<String, Option<String>>,
     requires_python: BTreeMap<String, String>,
     page_cache_control: Option<String>,
+    hashes: BTreeMap<String, Vec<(String, String)>>,
     basic_auth: Option<(String, String)>,
     tls: bool,
     tls_self_signed: bool,
@@ -147,6 +148,21 @@ impl IndexServerBuilder {
     pub fn requires_python(mut self, filename: &str, specifiers: &str) -> Self {
         self.requires_python
             .insert(filename.to_string(), specifiers.to_string());
+        self
+    }
+
+    /// Announces `hashes` (`(algorithm, digest)` pairs, e.g. `("sha512", "...")`) for
+    /// `filename` instead of its sha256: a PEP 691 page lists all of them, an HTML link carries
+    /// the first in its fragment (none when `hashes` is empty). The file served is unchanged.
+    #[must_use]
+    pub fn hashes(mut self, filename: &str, hashes: &[(&str, &str)]) -> Self {
+        self.hashes.insert(
+            filename.to_string(),
+            hashes
+                .iter()
+                .map(|(algorithm, digest)| ((*algorithm).to_string(), (*digest).to_string()))
+                .collect(),
+        );
         self
     }
 
@@ -215,6 +231,7 @@ impl IndexServerBuilder {
             yanked: self.yanked,
             requires_python: self.requires_python,
             page_cache_control: self.page_cache_control,
+            hashes: self.hashes,
             ..Repository::default()
         };
         for file in self.files {

@@ -25,6 +25,7 @@ use volley_cache::{Cache, CacheBucket};
 use volley_client::{ClientError, IndexFile, RegistryClient};
 use volley_client::{run_blocking, run_blocking_bounded};
 use volley_installer::{InstallError, StreamedWheel, UnpackedWheel};
+use volley_packaging::HashAlgorithm;
 
 /// Why a wheel could not be prepared, shared by every waiter.
 #[derive(Debug, Clone)]
@@ -87,6 +88,18 @@ impl Preparer {
             if let Some(sha256) = file.sha256() {
                 let dest = cache.entry(CacheBucket::Unpacked, sha256);
                 if dest.exists() {
+                    // The tree is known by its sha256 only: any other hash the index gives is
+                    // checked on the file itself first (the client hashes its cached copy).
+                    if file
+                        .hashes
+                        .iter()
+                        .any(|hash| hash.algorithm != HashAlgorithm::Sha256)
+                    {
+                        client
+                            .download(&file)
+                            .await
+                            .map_err(PrepareError::Download)?;
+                    }
                     let opened =
                         run_blocking_bounded(move || UnpackedWheel::open(&dest).map_err(Box::new))
                             .await;
