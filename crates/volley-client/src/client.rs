@@ -27,7 +27,7 @@ use reqwest::header::{ACCEPT, HeaderMap, HeaderValue};
 use crate::blocking::{run_blocking, run_blocking_bounded};
 use crate::collection::{Collection, RangeData, SharedResult, url_key};
 use crate::credentials::{redact, redacted_url, without_credentials};
-use crate::download::{ProgressEnd, cached, cached_checked, hash_file};
+use crate::download::{Partial, ProgressEnd, cached, cached_checked, hash_file};
 use crate::find_links::{FlatIndex, is_distribution_url, list_local};
 use crate::http::{Http, Live, RangeSpec};
 use crate::metadata::TAIL_SIZE;
@@ -585,14 +585,16 @@ impl Inner {
             return Ok(done);
         }
         let mut attempts = self.http.attempts(&url);
+        // What earlier attempts got, to resume from when the body broke off.
+        let mut partial: Option<Partial> = None;
         loop {
             let result = async {
                 let live = match first.take() {
                     Some(live) => live,
                     None => {
-                        self.http
-                            .send(&url, FetchKind::File, Http::file_headers())
-                            .await?
+                        let headers = Partial::resume_headers(partial.as_ref())
+                            .unwrap_or_else(Http::file_headers);
+                        self.http.send(&url, FetchKind::File, headers).await?
                     }
                 };
                 live.into_cache_with_progress(
@@ -600,12 +602,20 @@ impl Inner {
                     &file.filename,
                     &file.hashes,
                     Some(progress),
+                    &mut partial,
                 )
                 .await
             }
             .await;
             match result {
                 Ok(done) => return Ok(done),
+                Err(failure)
+                    if partial.is_some()
+                        && failure.error().status() == Some(StatusCode::RANGE_NOT_SATISFIABLE) =>
+                {
+                    // The file is shorter than what arrived: it changed. Start over.
+                    partial = None;
+                }
                 Err(failure) => attempts.retry_or_fail(failure).await?,
             }
         }

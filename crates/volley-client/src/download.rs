@@ -28,16 +28,22 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::UNIX_EPOCH;
 
 use bytes::Bytes;
+use reqwest::StatusCode;
+use reqwest::header::{
+    ACCEPT_RANGES, CONTENT_RANGE, ETAG, HeaderMap, HeaderValue, IF_RANGE, RANGE,
+};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use tempfile::NamedTempFile;
 use tokio::io::AsyncWriteExt;
 use url::Url;
 use volley_cache::{Cache, CacheBucket, CacheError, persist_atomic, temp_file_in, write_atomic};
 use volley_packaging::HashDigest;
 
 use crate::blocking::run_blocking;
+use crate::credentials::redact;
 use crate::hasher::{FileHasher, check_bytes};
-use crate::http::Live;
+use crate::http::{Http, Live, parse_content_range};
 use crate::retry::Failure;
 use crate::{ClientError, IndexFile};
 
@@ -234,6 +240,41 @@ pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
 /// [`DownloadProgress`]).
 const WRITE_SIZE: usize = 128 * 1024;
 
+/// The part of a download that is in its temporary file, kept across attempts so that a body
+/// that broke off can be resumed with a range request for the rest.
+pub(crate) struct Partial {
+    temp: NamedTempFile,
+    file: tokio::fs::File,
+    hasher: FileHasher,
+    /// Bytes in the file (all of them hashed).
+    written: u64,
+    /// The `ETag` of the response the bytes came from, for `If-Range`.
+    etag: Option<HeaderValue>,
+    /// Whether that response announced `Accept-Ranges: bytes`.
+    ranges: bool,
+}
+
+impl Partial {
+    /// The headers that ask for the rest of the file, when resuming is possible: some bytes
+    /// are in, the server honours ranges, and the file can be named (`If-Range` with its
+    /// `ETag`), so that a file that changed meanwhile comes whole rather than spliced.
+    pub(crate) fn resume_headers(partial: Option<&Self>) -> Option<HeaderMap> {
+        let partial = partial?;
+        if partial.written == 0 || !partial.ranges {
+            return None;
+        }
+        let etag = partial.etag.as_ref()?;
+        let mut headers = Http::file_headers();
+        headers.insert(
+            RANGE,
+            HeaderValue::from_str(&format!("bytes={}-", partial.written))
+                .expect("a range header is ASCII"),
+        );
+        headers.insert(IF_RANGE, etag.clone());
+        Some(headers)
+    }
+}
+
 impl Live {
     /// Stream the body into the cache, checking it against every digest of `expected`.
     pub(crate) async fn into_cache(
@@ -242,55 +283,79 @@ impl Live {
         filename: &str,
         expected: &[HashDigest],
     ) -> Result<DownloadedFile, Failure> {
-        self.into_cache_with_progress(cache, filename, expected, None)
+        self.into_cache_with_progress(cache, filename, expected, None, &mut None)
             .await
     }
 
-    /// [`Self::into_cache`], publishing the file as it grows to `progress` (as a new attempt).
+    /// [`Self::into_cache`], publishing the file as it grows to `progress`. With a `partial`
+    /// download from an earlier attempt and a `206` answer starting where it ended, the body is
+    /// appended to it (the same attempt for `progress`); otherwise a new attempt starts from
+    /// byte 0. When the body breaks off, what arrived stays in `partial` for the next attempt.
     pub(crate) async fn into_cache_with_progress(
         mut self,
         cache: &Cache,
         filename: &str,
         expected: &[HashDigest],
         progress: Option<&DownloadProgress>,
+        partial: &mut Option<Partial>,
     ) -> Result<DownloadedFile, Failure> {
         let url = self.url().clone();
-        let directory = cache.bucket(CacheBucket::Wheels);
-        let temp = match temp_file_in(&directory) {
-            Ok(temp) => temp,
-            Err(error) => return Err(self.fail(ClientError::cache(&url, error).into())),
-        };
-        let opened = temp.reopen().and_then(|writer| {
-            if let Some(progress) = progress {
-                let reader = temp.reopen()?;
-                progress.begin(fs_err::File::from_parts(reader, temp.path()));
-            }
-            Ok(writer)
+        let resumed = partial.as_ref().is_some_and(|partial| {
+            self.status() == StatusCode::PARTIAL_CONTENT
+                && self
+                    .header(CONTENT_RANGE)
+                    .and_then(parse_content_range)
+                    .is_some_and(|(start, _, _)| start == partial.written)
         });
-        let mut file = match opened {
-            Ok(file) => tokio::fs::File::from_std(file),
-            Err(error) => return Err(self.fail(ClientError::io(&url, error).into())),
-        };
-        let mut hasher = FileHasher::new(expected);
+        if resumed {
+            tracing::debug!(
+                "resuming {} at byte {}",
+                redact(&url),
+                partial.as_ref().map_or(0, |partial| partial.written)
+            );
+        } else {
+            if self.status() == StatusCode::PARTIAL_CONTENT {
+                *partial = None;
+                return Err(self.fail(Failure::transient(ClientError::Network {
+                    url: url.clone(),
+                    reason: "the server answered with a range the download did not ask for"
+                        .to_string(),
+                })));
+            }
+            *partial = None;
+            match self.start_partial(cache, expected, progress) {
+                Ok(started) => *partial = Some(started),
+                Err(error) => return Err(self.fail(error.into())),
+            }
+        }
+        let state = partial.as_mut().expect("a partial download was set up");
         let mut pending = Vec::with_capacity(WRITE_SIZE);
         loop {
             let chunk = match self.chunk().await {
                 Ok(Some(chunk)) => chunk,
                 Ok(None) => break,
-                Err(failure) => return Err(self.fail(failure)),
+                Err(failure) => {
+                    // Keep what arrived: the next attempt may ask for the rest only.
+                    if write_out(state, &mut pending, progress).await.is_err() {
+                        *partial = None;
+                    }
+                    return Err(self.fail(failure));
+                }
             };
-            hasher.update(&chunk);
+            state.hasher.update(&chunk);
             pending.extend_from_slice(&chunk);
             if pending.len() >= WRITE_SIZE
-                && let Err(error) = write_out(&mut file, &mut pending, progress).await
+                && let Err(error) = write_out(state, &mut pending, progress).await
             {
+                *partial = None;
                 return Err(self.fail(ClientError::io(&url, error).into()));
             }
         }
-        if let Err(error) = write_out(&mut file, &mut pending, progress).await {
+        if let Err(error) = write_out(state, &mut pending, progress).await {
+            *partial = None;
             return Err(self.fail(ClientError::io(&url, error).into()));
         }
-        drop(file);
+        let Partial { temp, hasher, .. } = partial.take().expect("a partial download was set up");
         let actual = match hasher.finish(&url) {
             Ok(actual) => actual,
             Err(error) => return Err(self.fail(error.into())),
@@ -315,20 +380,58 @@ impl Live {
             sha256: actual,
         })
     }
+
+    /// A new temporary file for this response's body, published to `progress` as a new
+    /// attempt.
+    fn start_partial(
+        &self,
+        cache: &Cache,
+        expected: &[HashDigest],
+        progress: Option<&DownloadProgress>,
+    ) -> Result<Partial, ClientError> {
+        let url = self.url();
+        let directory = cache.bucket(CacheBucket::Wheels);
+        let temp = temp_file_in(&directory).map_err(|error| ClientError::cache(url, error))?;
+        let writer = temp
+            .reopen()
+            .and_then(|writer| {
+                if let Some(progress) = progress {
+                    let reader = temp.reopen()?;
+                    progress.begin(fs_err::File::from_parts(reader, temp.path()));
+                }
+                Ok(writer)
+            })
+            .map_err(|error| ClientError::io(url, error))?;
+        Ok(Partial {
+            temp,
+            file: tokio::fs::File::from_std(writer),
+            hasher: FileHasher::new(expected),
+            written: 0,
+            etag: self
+                .header(ETAG)
+                .filter(|etag| !etag.starts_with("W/"))
+                .and_then(|etag| HeaderValue::from_str(etag).ok()),
+            ranges: self
+                .header(ACCEPT_RANGES)
+                .is_some_and(|value| value.trim().eq_ignore_ascii_case("bytes")),
+        })
+    }
 }
 
-/// Write `pending` to `file` and wait until it is in the file, then tell `progress`.
+/// Write `pending` to the partial download's file and wait until it is in the file, then tell
+/// `progress`.
 async fn write_out(
-    file: &mut tokio::fs::File,
+    partial: &mut Partial,
     pending: &mut Vec<u8>,
     progress: Option<&DownloadProgress>,
 ) -> io::Result<()> {
     if pending.is_empty() {
         return Ok(());
     }
-    file.write_all(pending).await?;
+    partial.file.write_all(pending).await?;
     // A tokio file writes in the background: `flush` waits until the bytes are in the file.
-    file.flush().await?;
+    partial.file.flush().await?;
+    partial.written += pending.len() as u64;
     if let Some(progress) = progress {
         progress.wrote(pending.len() as u64);
     }

@@ -3,8 +3,10 @@
 //! Every HTTP request goes through [`Http::send`], which first takes a slot of the connection
 //! semaphore and keeps it in the returned [`Live`] response until the body has been read (or
 //! the response dropped), so `max_connections` bounds requests in flight including their
-//! bodies. Callers loop with [`Attempts`] to retry transient failures: the whole request is
-//! sent again, including when its body broke off midway.
+//! bodies. Callers loop with [`Attempts`] to retry transient failures: a failed connect, a
+//! 5xx, and a body that broke off midway (reset, closed early) alike. A file download whose body
+//! broke off asks for the rest with `Range: bytes=N-` and `If-Range: <ETag>` when the server
+//! announced `Accept-Ranges: bytes` (`download.rs`); otherwise the whole request is sent again.
 //!
 //! Credentials are settled here too: [`Http::send`] takes any out of the URL, asks the
 //! [`Authenticator`] what to send to its origin, sends it as basic auth, and after a
@@ -352,7 +354,7 @@ pub(crate) enum RangeAnswer {
 }
 
 /// `bytes START-END/TOTAL` (END inclusive). A `*` total is not usable.
-fn parse_content_range(value: &str) -> Option<(u64, u64, u64)> {
+pub(crate) fn parse_content_range(value: &str) -> Option<(u64, u64, u64)> {
     let rest = value.trim().strip_prefix("bytes")?.trim_start();
     let (span, total) = rest.split_once('/')?;
     let (start, end) = span.split_once('-')?;
@@ -422,6 +424,18 @@ pub(crate) struct Live {
 impl Live {
     pub(crate) fn url(&self) -> &Url {
         &self.url
+    }
+
+    pub(crate) fn status(&self) -> StatusCode {
+        self.response.status()
+    }
+
+    /// A response header as text.
+    pub(crate) fn header(&self, name: impl reqwest::header::AsHeaderName) -> Option<&str> {
+        self.response
+            .headers()
+            .get(name)
+            .and_then(|value| value.to_str().ok())
     }
 
     /// Announce this response again as a fetch of kind `kind` (a range request whose server

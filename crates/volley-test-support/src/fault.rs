@@ -52,6 +52,23 @@ pub enum FaultKind {
         /// Bytes of the body that are sent.
         after: usize,
     },
+    /// Sends the normal headers and the first `after` bytes of the body, then resets the TCP
+    /// connection (`SO_LINGER` 0): the client sees "connection reset by peer" mid-body.
+    ResetAfter {
+        /// Bytes of the body that are sent before the reset.
+        after: usize,
+    },
+    /// Sends the normal headers (with no `Content-Length`: chunked) and a body that never ends,
+    /// `chunk` bytes of `byte` at a time as fast as the client reads them.
+    EndlessBody {
+        /// Bytes per chunk (at least 1).
+        chunk: usize,
+        /// The byte repeated.
+        byte: u8,
+    },
+    /// Replaces the body with these bytes, sent with `Content-Encoding: gzip` (for a gzip bomb:
+    /// a small body that inflates to a large one) and the matching `Content-Length`.
+    GzipBody(bytes::Bytes),
     /// Sends the normal headers and a body of the same length with every byte inverted.
     WrongBody,
     /// Waits this long, then answers normally.

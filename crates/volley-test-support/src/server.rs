@@ -696,11 +696,19 @@ async fn handle(
     let chunks = if not_modified {
         stream::empty().boxed()
     } else {
-        builder = builder.header(header::CONTENT_LENGTH, reply.body.len());
+        match &fault {
+            Some(FaultKind::EndlessBody { .. }) => {}
+            Some(FaultKind::GzipBody(gzip)) => {
+                builder = builder
+                    .header(header::CONTENT_ENCODING, "gzip")
+                    .header(header::CONTENT_LENGTH, gzip.len());
+            }
+            _ => builder = builder.header(header::CONTENT_LENGTH, reply.body.len()),
+        }
         if head_only {
             stream::empty().boxed()
         } else {
-            body_chunks(reply.body, fault.as_ref())
+            body_chunks(reply.body, fault.as_ref(), reset)
         }
     };
     let response = builder
@@ -712,9 +720,30 @@ async fn handle(
     Ok(response)
 }
 
-/// The body as chunks, changed by a body fault.
-fn body_chunks(body: Bytes, fault: Option<&FaultKind>) -> BoxStream<'static, io::Result<Bytes>> {
+/// The body as chunks, changed by a body fault; `reset` resets the connection.
+fn body_chunks(
+    body: Bytes,
+    fault: Option<&FaultKind>,
+    reset: Arc<Notify>,
+) -> BoxStream<'static, io::Result<Bytes>> {
     match fault {
+        Some(FaultKind::ResetAfter { after }) => {
+            let head = body.slice(..(*after).min(body.len()));
+            // Pause so that hyper flushes the bytes sent so far, then reset; the stream stays
+            // pending until the connection task drops it.
+            stream::iter([Ok(head)])
+                .chain(stream::once(async move {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    reset.notify_one();
+                    std::future::pending::<io::Result<Bytes>>().await
+                }))
+                .boxed()
+        }
+        Some(FaultKind::EndlessBody { chunk, byte }) => {
+            let piece = Bytes::from(vec![*byte; (*chunk).max(1)]);
+            stream::repeat_with(move || Ok(piece.clone())).boxed()
+        }
+        Some(FaultKind::GzipBody(gzip)) => stream::iter([Ok(gzip.clone())]).boxed(),
         Some(FaultKind::SlowBody { chunk, delay }) => {
             let (chunk, delay) = ((*chunk).max(1), *delay);
             stream::unfold((body, true), move |(mut rest, first)| async move {

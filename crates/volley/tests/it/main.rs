@@ -8,6 +8,7 @@ mod compile;
 mod config;
 mod download;
 mod environment;
+mod faults;
 mod guards;
 mod hashes;
 mod install;

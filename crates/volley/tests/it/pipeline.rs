@@ -126,7 +126,7 @@ fn one_connection_is_a_serial_run() {
 }
 
 /// Bytes that do not compress, so that a wheel's size is what the test says.
-fn noise(length: usize, seed: u32) -> Vec<u8> {
+pub(crate) fn noise(length: usize, seed: u32) -> Vec<u8> {
     let mut state = seed.wrapping_add(0x9e37_79b9);
     (0..length)
         .map(|_| {

@@ -1,0 +1,92 @@
+//! Hostile servers and interrupted runs: bodies reset midway, trickled, endless or inflating,
+//! and what volley leaves behind when it is stopped.
+
+use crate::common::*;
+use crate::pipeline::noise;
+
+/// A body reset by the server midway goes through the retry path like a failed connect, with
+/// the default connections and with one, and in every round; the retry resumes with a range
+/// request for the rest when the server honours ranges.
+#[test]
+fn a_body_reset_midway_is_retried() {
+    let wheel = module_wheel("resetme", "1.0")
+        .file("resetme/blob.bin", noise(400_000, 5))
+        .build();
+    let filename = wheel.filename.clone();
+    let half = wheel.bytes.len() / 2;
+    let server = IndexServer::builder().wheel(wheel).start();
+    let mut rounds = 0;
+    for connections in [None, Some("1")] {
+        for _ in 0..5 {
+            let ctx = TestContext::new();
+            ctx.create_venv();
+            server.clear_requests();
+            server.inject(Fault::new(
+                &filename,
+                FaultKind::ResetAfter { after: half },
+                1,
+            ));
+            let mut args = vec!["resetme"];
+            if let Some(connections) = connections {
+                args.extend(["--max-connections", connections]);
+            }
+            let output = install(&ctx, &server, &args);
+            assert_success(&output);
+            assert_eq!(
+                fs_err::read(ctx.site_packages().join("resetme/blob.bin")).unwrap(),
+                noise(400_000, 5)
+            );
+            let resumed = server
+                .requests()
+                .iter()
+                .filter(|request| request.path.ends_with(&filename))
+                .filter_map(|request| request.header("range").map(str::to_string))
+                .any(|range| {
+                    range.starts_with("bytes=")
+                        && !range.starts_with("bytes=0-")
+                        && !range.starts_with("bytes=-")
+                });
+            assert!(
+                resumed,
+                "no resuming range request: {:#?}",
+                server.requests()
+            );
+            rounds += 1;
+        }
+    }
+    assert_eq!(rounds, 10);
+}
+
+/// Without range support the retry fetches the whole file again.
+#[test]
+fn a_body_reset_midway_is_fetched_again_without_ranges() {
+    let wheel = module_wheel("resetall", "1.0")
+        .file("resetall/blob.bin", noise(300_000, 6))
+        .build();
+    let filename = wheel.filename.clone();
+    let half = wheel.bytes.len() / 2;
+    let server = IndexServer::builder()
+        .wheel(wheel)
+        .range_requests(false)
+        .start();
+    let ctx = TestContext::new();
+    ctx.create_venv();
+    server.inject(Fault::new(
+        &filename,
+        FaultKind::ResetAfter { after: half },
+        1,
+    ));
+    assert_success(&install(&ctx, &server, &["resetall"]));
+    let downloads: Vec<_> = server
+        .requests()
+        .into_iter()
+        .filter(|request| request.path.ends_with(&filename))
+        .collect();
+    assert_eq!(downloads.len(), 2, "{downloads:#?}");
+    assert!(
+        downloads
+            .iter()
+            .all(|request| request.header("range").is_none())
+    );
+    assert_pip_check(&ctx);
+}
