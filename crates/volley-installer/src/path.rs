@@ -56,7 +56,8 @@ pub(crate) fn normalize(path: &Path) -> PathBuf {
         match component {
             Component::CurDir => {}
             Component::ParentDir => {
-                if !normalized.pop() {
+                // `..` at the root stays at the root; a relative path keeps its leading `..`.
+                if !normalized.pop() && !normalized.has_root() {
                     normalized.push(component);
                 }
             }

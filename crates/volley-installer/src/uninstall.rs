@@ -8,7 +8,10 @@
 //! - console and GUI scripts from `entry_points.txt` go too, as pip removes them even when an
 //!   older installer left them out of RECORD;
 //! - a path outside the layout's directories is never removed: it is reported instead (pip
-//!   refuses paths outside the environment the same way);
+//!   refuses paths outside the environment the same way). Inside means inside both lexically
+//!   and once the file's parent directory is resolved: `site-packages/linkdir/f`, where
+//!   `linkdir` is a symlink to a directory elsewhere, is outside (as in pip, which resolves the
+//!   parent but not the file itself, so that a symlink is removed, not its target);
 //! - without RECORD there is no safe way to know what to remove: refuse.
 //!
 //! [`uninstall`] first moves the files into a scratch directory, so that a failure part-way puts
@@ -125,6 +128,13 @@ impl Removal {
         let mut roots: Vec<PathBuf> = layout.roots().iter().map(|root| normalize(root)).collect();
         roots.push(lib_dir.clone());
 
+        // The roots as they are on disk, for comparing resolved parents (the environment itself
+        // may lie under a symlink, e.g. a temporary directory).
+        let real_roots: Vec<PathBuf> = roots
+            .iter()
+            .map(|root| fs_err::canonicalize(root).unwrap_or_else(|_| root.clone()))
+            .collect();
+        let mut real_parents: HashMap<PathBuf, Option<PathBuf>> = HashMap::new();
         let mut removal = Self {
             lib_dir,
             files: Vec::new(),
@@ -144,8 +154,16 @@ impl Removal {
             let Some(&is_dir) = listing.get(name) else {
                 continue;
             };
-            if !removal.roots.iter().any(|root| is_within(root, &path)) {
-                tracing::warn!(
+            let real_parent = real_parents
+                .entry(parent.to_path_buf())
+                .or_insert_with(|| fs_err::canonicalize(parent).ok());
+            let inside = removal.roots.iter().any(|root| is_within(root, &path))
+                && real_parent.as_ref().is_some_and(|real_parent| {
+                    real_roots.iter().any(|root| is_within(root, real_parent))
+                });
+            if !inside {
+                // The caller reports it (once).
+                tracing::debug!(
                     "not removing \"{}\": it is outside the environment",
                     path.display()
                 );

@@ -90,3 +90,47 @@ fn a_body_reset_midway_is_fetched_again_without_ranges() {
     );
     assert_pip_check(&ctx);
 }
+
+/// `site-packages/linkdir` is a symlink to a directory outside the environment and RECORD lists
+/// `linkdir/f.txt`: neither uninstalling nor upgrading removes the file outside (pip resolves
+/// the parent directory and keeps it too), and the warning names it once, without `/../`.
+#[cfg(unix)]
+#[test]
+fn uninstall_never_deletes_through_a_symlinked_directory() {
+    let ctx = TestContext::new();
+    ctx.create_venv();
+    let old = module_wheel("linked", "1.0")
+        .file("linkdir/f.txt", "kept\n")
+        .build();
+    let new = module_wheel("linked", "2.0").build();
+    let server = IndexServer::builder().wheel(old).wheel(new).start();
+    let venv = ctx.venv().to_string_lossy().to_string();
+    let outside = ctx.root().join("outside");
+    for command in ["uninstall", "upgrade"] {
+        assert_success(&install(&ctx, &server, &["linked==1.0"]));
+        let linkdir = ctx.site_packages().join("linkdir");
+        let _ = fs_err::remove_dir_all(&outside);
+        fs_err::rename(&linkdir, &outside).unwrap();
+        std::os::unix::fs::symlink(&outside, &linkdir).unwrap();
+        let output = match command {
+            "uninstall" => volley(&ctx, &["uninstall", "--python", &venv, "-y", "linked"]),
+            _ => install(&ctx, &server, &["-U", "linked"]),
+        };
+        assert_success(&output);
+        assert_eq!(
+            fs_err::read_to_string(outside.join("f.txt")).unwrap(),
+            "kept\n",
+            "{command}"
+        );
+        let warnings: Vec<_> = stderr(&output)
+            .lines()
+            .filter(|line| line.contains("outside the environment"))
+            .map(str::to_string)
+            .collect();
+        assert_eq!(warnings.len(), 1, "{command}: {}", stderr(&output));
+        assert!(warnings[0].contains("f.txt"), "{warnings:?}");
+        assert!(!warnings[0].contains("/../"), "{warnings:?}");
+        fs_err::remove_file(&linkdir).unwrap();
+        let _ = volley(&ctx, &["uninstall", "--python", &venv, "-y", "linked"]);
+    }
+}
