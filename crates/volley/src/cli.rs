@@ -136,15 +136,15 @@ pub struct IndexArgs {
 
     /// Most network connections open at once [env: VOLLEY_MAX_CONNECTIONS] [default: 32];
     /// 1 fetches one file at a time, as pip does
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = parse_connections)]
     pub max_connections: Option<usize>,
 
     /// Retries of a request that failed for a transient reason [default: 5]
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = parse_retries)]
     pub retries: Option<u32>,
 
     /// Socket timeout in seconds [default: 15]
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", allow_hyphen_values = true, value_parser = parse_seconds)]
     pub timeout: Option<f64>,
 
     /// Revalidate every cached index page, even those still fresh
@@ -543,5 +543,85 @@ mod tests {
     #[test]
     fn command_line_is_consistent() {
         Cli::command().debug_assert();
+    }
+}
+
+/// The most connections `--max-connections` takes: more would only exhaust file descriptors.
+pub const MAX_CONNECTIONS: usize = 1024;
+
+/// `--max-connections`: a whole number from 1 to [`MAX_CONNECTIONS`]. Also used for
+/// `VOLLEY_MAX_CONNECTIONS`.
+pub fn parse_connections(value: &str) -> Result<usize, String> {
+    let number = parse_integer(value)?;
+    usize::try_from(number)
+        .ok()
+        .filter(|number| (1..=MAX_CONNECTIONS).contains(number))
+        .ok_or_else(|| format!("expected a whole number from 1 to {MAX_CONNECTIONS}, not {number}"))
+}
+
+/// `--retries`: a whole number, 0 or more.
+pub fn parse_retries(value: &str) -> Result<u32, String> {
+    let number = parse_integer(value)?;
+    if number < 0 {
+        return Err(format!("expected 0 or more retries, not {number}"));
+    }
+    u32::try_from(number)
+        .map_err(|_| format!("expected at most {} retries, not {number}", u32::MAX))
+}
+
+/// `--timeout`: a positive number of seconds (fractions allowed, as in pip).
+pub fn parse_seconds(value: &str) -> Result<f64, String> {
+    let seconds: f64 = value
+        .trim()
+        .parse()
+        .map_err(|_| format!("invalid floating-point value: '{value}'"))?;
+    if seconds.is_finite() && seconds > 0.0 {
+        Ok(seconds)
+    } else {
+        Err(format!(
+            "expected a positive number of seconds, not {value}"
+        ))
+    }
+}
+
+/// A whole number, in pip's words when it is not one.
+fn parse_integer(value: &str) -> Result<i128, String> {
+    value
+        .trim()
+        .parse()
+        .map_err(|_| format!("invalid integer value: '{value}'"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numeric_values() {
+        assert_eq!(parse_connections("1"), Ok(1));
+        assert_eq!(
+            parse_connections("0").unwrap_err(),
+            "expected a whole number from 1 to 1024, not 0"
+        );
+        assert_eq!(
+            parse_connections("-1").unwrap_err(),
+            "expected a whole number from 1 to 1024, not -1"
+        );
+        assert_eq!(
+            parse_connections("").unwrap_err(),
+            "invalid integer value: ''"
+        );
+        assert_eq!(parse_retries("0"), Ok(0));
+        assert_eq!(
+            parse_retries("-1").unwrap_err(),
+            "expected 0 or more retries, not -1"
+        );
+        assert!(parse_retries("99999999999999999999").is_err());
+        assert!(parse_retries("1e3").is_err());
+        assert_eq!(parse_seconds("0.5"), Ok(0.5));
+        assert_eq!(parse_seconds("1e20"), Ok(1e20));
+        for bad in ["NaN", "inf", "-1", "0", "", "x"] {
+            assert!(parse_seconds(bad).is_err(), "{bad}");
+        }
     }
 }

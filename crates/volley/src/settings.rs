@@ -9,7 +9,7 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result, anyhow, bail};
 use url::Url;
 
 use crate::cli::{GlobalArgs, IndexArgs, PythonArgs};
@@ -22,6 +22,8 @@ pub const DEFAULT_MAX_CONNECTIONS: usize = 32;
 pub const DEFAULT_RETRIES: u32 = 5;
 /// pip's default socket timeout.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
+/// The longest timeout used: larger ones are cut to it.
+const MAX_TIMEOUT: Duration = Duration::from_secs(365 * 24 * 3600);
 pub const DEFAULT_INDEX_URL: &str = "https://pypi.org/simple";
 
 /// Environment variables volley reads, read once at startup.
@@ -356,18 +358,19 @@ pub fn client_options(args: &IndexArgs, env: &Environment) -> Result<volley_clie
     };
     let max_connections = match (args.max_connections, &env.volley_max_connections) {
         (Some(n), _) => n,
-        (None, Some(value)) => value.trim().parse().with_context(|| {
-            format!("invalid VOLLEY_MAX_CONNECTIONS \"{value}\": expected a positive number")
-        })?,
+        (None, Some(value)) => crate::cli::parse_connections(value)
+            .map_err(|reason| anyhow!("invalid VOLLEY_MAX_CONNECTIONS \"{value}\": {reason}"))?,
         (None, None) => DEFAULT_MAX_CONNECTIONS,
     };
-    if max_connections == 0 {
-        bail!("the connection limit must be at least 1");
-    }
     let timeout = match args.timeout {
-        Some(seconds) if seconds.is_finite() && seconds > 0.0 => Duration::from_secs_f64(seconds),
+        Some(seconds) if seconds.is_finite() && seconds > 0.0 => {
+            // A timeout past a year is no timeout in practice; it must still fit the timers.
+            Duration::try_from_secs_f64(seconds)
+                .unwrap_or(MAX_TIMEOUT)
+                .min(MAX_TIMEOUT)
+        }
         Some(seconds) => {
-            bail!("invalid --timeout {seconds}: expected a positive number of seconds")
+            bail!("invalid timeout {seconds}: expected a positive number of seconds")
         }
         None => DEFAULT_TIMEOUT,
     };

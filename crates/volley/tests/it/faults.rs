@@ -134,3 +134,127 @@ fn uninstall_never_deletes_through_a_symlinked_directory() {
         let _ = volley(&ctx, &["uninstall", "--python", &venv, "-y", "linked"]);
     }
 }
+
+/// Every numeric flag (and the settings behind them) with huge, negative, NaN, empty and
+/// malformed values: a usage error naming the flag in pip's words, or a run that works, never a
+/// panic.
+#[test]
+fn numeric_flags_never_panic() {
+    let ctx = TestContext::new();
+    ctx.create_venv();
+    let server = IndexServer::builder()
+        .wheel(module_wheel("numbers", "1.0").build())
+        .start();
+    let valid = [
+        ("--timeout", "1e20"),
+        ("--timeout", "0.001e3"),
+        ("--timeout", "1.7976931348623157e308"),
+        ("--max-connections", "1024"),
+        ("--max-connections", "1"),
+        ("--retries", "0"),
+        ("--retries", "4294967295"),
+    ];
+    let invalid = [
+        ("--timeout", "-1", "expected a positive number of seconds"),
+        ("--timeout", "0", "expected a positive number of seconds"),
+        ("--timeout", "NaN", "expected a positive number of seconds"),
+        ("--timeout", "inf", "expected a positive number of seconds"),
+        ("--timeout", "-inf", "expected a positive number of seconds"),
+        ("--timeout", "", "invalid floating-point value"),
+        (
+            "--timeout",
+            "1e400",
+            "expected a positive number of seconds",
+        ),
+        ("--timeout", "ten", "invalid floating-point value"),
+        (
+            "--max-connections",
+            "0",
+            "expected a whole number from 1 to 1024",
+        ),
+        (
+            "--max-connections",
+            "-1",
+            "expected a whole number from 1 to 1024",
+        ),
+        (
+            "--max-connections",
+            "99999999999999999999",
+            "from 1 to 1024",
+        ),
+        ("--max-connections", "1e3", "invalid integer value"),
+        ("--max-connections", "", "invalid integer value"),
+        ("--max-connections", "NaN", "invalid integer value"),
+        ("--retries", "-1", "expected 0 or more retries"),
+        (
+            "--retries",
+            "4294967296",
+            "expected at most 4294967295 retries",
+        ),
+        ("--retries", "1e99", "invalid integer value"),
+        ("--retries", "", "invalid integer value"),
+        ("--retries", "NaN", "invalid integer value"),
+    ];
+    let mut cases = 0;
+    for (flag, value) in valid {
+        let output = install(
+            &ctx,
+            &server,
+            &[flag, value, "numbers", "--force-reinstall"],
+        );
+        assert_success(&output);
+        cases += 1;
+    }
+    for (flag, value, message) in invalid {
+        for form in [
+            vec![flag.to_string(), value.to_string()],
+            vec![format!("{flag}={value}")],
+        ] {
+            let mut args: Vec<&str> = form.iter().map(String::as_str).collect();
+            args.push("numbers");
+            let output = install(&ctx, &server, &args);
+            let error = stderr(&output);
+            assert_eq!(output.status.code(), Some(2), "{flag} {value}: {error}");
+            assert!(error.contains(flag), "{flag} {value}: {error}");
+            assert!(error.contains(message), "{flag} {value}: {error}");
+            assert!(!error.contains("-- "), "{flag} {value}: {error}");
+            cases += 1;
+        }
+    }
+    // The same values from the environment and pip's configuration.
+    let venv = ctx.venv().to_string_lossy().to_string();
+    let index = server.index_url();
+    for (variable, value, works) in [
+        ("PIP_TIMEOUT", "1e20", true),
+        ("PIP_TIMEOUT", "-1", false),
+        ("PIP_TIMEOUT", "NaN", false),
+        ("PIP_RETRIES", "-1", false),
+        ("VOLLEY_MAX_CONNECTIONS", "0", false),
+        ("VOLLEY_MAX_CONNECTIONS", "-1", false),
+        ("VOLLEY_MAX_CONNECTIONS", "1e99", false),
+    ] {
+        let output = ctx
+            .command(volley_bin())
+            .args(["install", "--python", &venv, "-i", &index, "numbers"])
+            .args(["--force-reinstall"])
+            .env(variable, value)
+            .output()
+            .unwrap();
+        if works {
+            assert_success(&output);
+        } else {
+            let error = assert_failure(&output);
+            assert!(!error.contains("panicked"), "{variable}={value}: {error}");
+        }
+        cases += 1;
+    }
+    // A count flag repeated far past its type's range.
+    let many = vec!["-v"; 300];
+    let mut args = many.clone();
+    args.extend(["numbers", "--force-reinstall"]);
+    let output = install(&ctx, &server, &args);
+    assert!(!stderr(&output).contains("panicked"), "{}", stderr(&output));
+    assert_ne!(output.status.code(), Some(101));
+    cases += 1;
+    assert_eq!(cases, 7 + 19 * 2 + 7 + 1);
+}
