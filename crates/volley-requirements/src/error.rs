@@ -73,6 +73,15 @@ pub enum RequirementsError {
         chain: String,
     },
     #[error(
+        "error in {origin}: requirements files are nested more than {limit} deep (\"{}\" would be one deeper)",
+        path.display()
+    )]
+    TooDeep {
+        origin: Origin,
+        path: PathBuf,
+        limit: usize,
+    },
+    #[error(
         "error in {origin}: remote requirements file \"{url}\" is not supported yet (download it and pass the local path)"
     )]
     Remote { origin: Origin, url: String },

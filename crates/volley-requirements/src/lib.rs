@@ -44,4 +44,4 @@ pub use pylock::{
     PylockError, PylockLocation, UploadTime, is_pylock_path,
 };
 pub use requirement::{RequirementEntry, RequirementSpec};
-pub use requirements_txt::RequirementsTxt;
+pub use requirements_txt::{MAX_NESTING, RequirementsTxt};

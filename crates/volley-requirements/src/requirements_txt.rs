@@ -146,6 +146,10 @@ enum Kind {
     Constraints,
 }
 
+/// How deep `-r`/`-c` files may nest. Each level is a few frames of recursion; real projects
+/// nest a handful of files, and thousands would overflow the stack.
+pub const MAX_NESTING: usize = 256;
+
 struct Parser<'a> {
     vars: &'a dyn Fn(&str) -> Option<String>,
     /// The files being read, outermost first: (canonical path, path as named).
@@ -420,6 +424,13 @@ impl<'a> Parser<'a> {
                 None => PathBuf::from(target),
             }),
         };
+        if self.stack.len() >= MAX_NESTING {
+            return Err(RequirementsError::TooDeep {
+                origin: origin.clone(),
+                path,
+                limit: MAX_NESTING,
+            });
+        }
         let (path, bytes) = read_nested(path).map_err(|error| RequirementsError::ReadNested {
             origin: origin.clone(),
             error,
@@ -853,6 +864,33 @@ flask --pre
         insta::assert_snapshot!(output, @r#"error in [TEMP]/sub/../c.txt line 2: requirements file "[TEMP]/sub/../sub/b.txt" includes itself: [TEMP]/sub/b.txt -> [TEMP]/sub/../c.txt -> [TEMP]/sub/../sub/b.txt"#);
         let output = parse_files(&[("self.txt", "-r ./self.txt\n")]);
         insta::assert_snapshot!(output, @r#"error in [TEMP]/self.txt line 1: requirements file "[TEMP]/self.txt" includes itself: [TEMP]/self.txt -> [TEMP]/self.txt"#);
+    }
+
+    #[test]
+    fn error_nested_too_deep() {
+        let dir = tempfile::tempdir().unwrap();
+        let depth = 5000;
+        for level in 0..depth {
+            fs_err::write(
+                dir.path().join(format!("r{level}.txt")),
+                format!("-r r{}.txt\n", level + 1),
+            )
+            .unwrap();
+        }
+        fs_err::write(dir.path().join(format!("r{depth}.txt")), "six\n").unwrap();
+        let error = RequirementsTxt::parse_file(&dir.path().join("r0.txt"), &no_vars)
+            .unwrap_err()
+            .to_string()
+            .replace(&dir.path().display().to_string(), "[TEMP]");
+        insta::assert_snapshot!(error, @r#"error in [TEMP]/r255.txt line 1: requirements files are nested more than 256 deep ("[TEMP]/r256.txt" would be one deeper)"#);
+        // At the limit it still works.
+        fs_err::write(
+            dir.path().join(format!("r{}.txt", MAX_NESTING - 1)),
+            "six\n",
+        )
+        .unwrap();
+        let parsed = RequirementsTxt::parse_file(&dir.path().join("r0.txt"), &no_vars).unwrap();
+        assert_eq!(parsed.requirements.len(), 1);
     }
 
     #[test]

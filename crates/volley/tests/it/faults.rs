@@ -258,3 +258,31 @@ fn numeric_flags_never_panic() {
     cases += 1;
     assert_eq!(cases, 7 + 19 * 2 + 7 + 1);
 }
+
+/// Thousands of nested `-r` files end with an error naming the limit, not a stack overflow.
+#[test]
+fn deeply_nested_requirements_files_are_refused() {
+    let ctx = TestContext::new();
+    ctx.create_venv();
+    let server = IndexServer::builder()
+        .wheel(module_wheel("deep", "1.0").build())
+        .start();
+    let dir = ctx.root().join("nested");
+    fs_err::create_dir_all(&dir).unwrap();
+    let depth = 4000;
+    for level in 0..depth {
+        fs_err::write(
+            dir.join(format!("r{level}.txt")),
+            format!("-r r{}.txt\n", level + 1),
+        )
+        .unwrap();
+    }
+    fs_err::write(dir.join(format!("r{depth}.txt")), "deep\n").unwrap();
+    let top = dir.join("r0.txt").to_string_lossy().to_string();
+    let error = assert_failure(&install(&ctx, &server, &["-r", &top]));
+    assert!(error.contains("nested more than 256 deep"), "{error}");
+    // Within the limit, the innermost requirement installs.
+    fs_err::write(dir.join("r200.txt"), "deep\n").unwrap();
+    assert_success(&install(&ctx, &server, &["-r", &top]));
+    assert!(pip_freeze(&ctx).contains("deep==1.0"));
+}
