@@ -68,6 +68,24 @@ pub enum ClientError {
         /// Lowercase hex.
         actual: Box<str>,
     },
+    #[error(
+        "the response from {} is larger than {} once decoded; an index page or metadata file \
+         that large is most likely hostile (raise the limit with VOLLEY_MAX_BODY_SIZE if it is not)",
+        redact(url),
+        human_bytes(*limit)
+    )]
+    BodyTooLarge { url: Url, limit: u64 },
+    #[error(
+        "the response from {} arrived at {rate} bytes/s over {seconds}s, below the minimum of \
+         {minimum} bytes/s (change it with VOLLEY_MIN_TRANSFER_RATE, 0 to turn the check off)",
+        redact(url)
+    )]
+    TooSlow {
+        url: Url,
+        rate: u64,
+        minimum: u64,
+        seconds: u64,
+    },
     #[error("invalid metadata in {}: {reason}", redact(url))]
     InvalidMetadata { url: Url, reason: String },
     #[error("failed to read the wheel {}: {reason}", redact(url))]
@@ -169,6 +187,19 @@ fn describe_sources(indexes: &[Url], find_links: &[String]) -> String {
         (None, None) => "any index or find-links location (none is configured)".to_string(),
         (Some(one), None) | (None, Some(one)) => one,
         (Some(indexes), Some(find_links)) => format!("{indexes} or {find_links}"),
+    }
+}
+
+/// `128 MiB`, `512 KiB`, `100 bytes`.
+fn human_bytes(bytes: u64) -> String {
+    const KIB: u64 = 1024;
+    const MIB: u64 = 1024 * 1024;
+    if bytes >= MIB && bytes % MIB == 0 {
+        format!("{} MiB", bytes / MIB)
+    } else if bytes >= KIB && bytes % KIB == 0 {
+        format!("{} KiB", bytes / KIB)
+    } else {
+        format!("{bytes} bytes")
     }
 }
 

@@ -22,7 +22,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use reqwest::StatusCode;
@@ -54,6 +54,11 @@ pub(crate) struct Http {
     retries: u32,
     reporter: Arc<dyn Reporter>,
     next_id: AtomicU64,
+    /// The most decoded bytes a body read into memory may have.
+    max_body_size: u64,
+    /// The slowest a body may arrive: bytes per second over each `rate_window`.
+    min_transfer_rate: u64,
+    rate_window: Duration,
 }
 
 impl Http {
@@ -82,6 +87,9 @@ impl Http {
             retries: options.retries,
             reporter,
             next_id: AtomicU64::new(0),
+            max_body_size: options.max_body_size,
+            min_transfer_rate: options.min_transfer_rate,
+            rate_window: options.timeout.max(Duration::from_secs(1)),
         })
     }
 
@@ -168,6 +176,7 @@ impl Http {
             response,
             expected_len,
             received: 0,
+            rate: RateCheck::new(self.min_transfer_rate, self.rate_window),
             fetch,
             _permit: permit,
             _file_permit: file_permit,
@@ -225,7 +234,7 @@ impl Http {
                 let final_url = live.response.url().clone();
                 let status = live.response.status();
                 let response_headers = live.response.headers().clone();
-                let bytes = live.bytes().await?;
+                let bytes = live.bytes(self.max_body_size).await?;
                 Ok(Fetched {
                     url: final_url,
                     status,
@@ -273,7 +282,7 @@ impl Http {
                         reason: "the server answered a range request without a usable Content-Range header".to_string(),
                     }));
                 };
-                let bytes = live.bytes().await?;
+                let bytes = live.bytes(self.max_body_size).await?;
                 if bytes.len() as u64 != end + 1 - start {
                     return Err(Failure::transient(ClientError::Network {
                         url: url.clone(),
@@ -416,6 +425,7 @@ pub(crate) struct Live {
     response: reqwest::Response,
     expected_len: Option<u64>,
     received: u64,
+    rate: RateCheck,
     fetch: FetchGuard,
     _permit: OwnedSemaphorePermit,
     _file_permit: Option<OwnedSemaphorePermit>,
@@ -446,12 +456,21 @@ impl Live {
     }
 
     /// The next piece of the body, `None` at its end. A body shorter than its
-    /// `Content-Length` is a (transient) failure.
+    /// `Content-Length`, or arriving slower than the minimum rate, is a (transient) failure.
     pub(crate) async fn chunk(&mut self) -> Result<Option<Bytes>, Failure> {
+        self.rate.start();
         match self.response.chunk().await {
             Ok(Some(chunk)) => {
                 self.received += chunk.len() as u64;
                 self.fetch.progress(chunk.len() as u64);
+                if let Some((rate, seconds)) = self.rate.observe(chunk.len() as u64) {
+                    return Err(Failure::transient(ClientError::TooSlow {
+                        url: self.url.clone(),
+                        rate,
+                        minimum: self.rate.minimum,
+                        seconds,
+                    }));
+                }
                 Ok(Some(chunk))
             }
             Ok(None) => match self.expected_len {
@@ -470,12 +489,24 @@ impl Live {
         }
     }
 
-    /// Read the whole body into memory.
-    pub(crate) async fn bytes(mut self) -> Result<Bytes, Failure> {
-        let capacity = self.expected_len.unwrap_or(0).min(64 * 1024 * 1024);
+    /// Read the whole body into memory: at most `limit` bytes once decoded, or it fails with
+    /// [`ClientError::BodyTooLarge`] (permanent: asking again gets the same body).
+    pub(crate) async fn bytes(mut self, limit: u64) -> Result<Bytes, Failure> {
+        let capacity = self
+            .expected_len
+            .unwrap_or(0)
+            .min(limit)
+            .min(64 * 1024 * 1024);
         let mut body = BytesMut::with_capacity(usize::try_from(capacity).unwrap_or(0));
         loop {
             match self.chunk().await {
+                Ok(Some(chunk)) if body.len() as u64 + chunk.len() as u64 > limit => {
+                    let error = ClientError::BodyTooLarge {
+                        url: self.url.clone(),
+                        limit,
+                    };
+                    return Err(self.fail(Failure::Permanent(error)));
+                }
                 Ok(Some(chunk)) => body.extend_from_slice(&chunk),
                 Ok(None) => break,
                 Err(failure) => return Err(self.fail(failure)),
@@ -494,6 +525,53 @@ impl Live {
     pub(crate) fn fail(self, failure: Failure) -> Failure {
         self.fetch.failed(&failure.error().to_string());
         failure
+    }
+}
+
+/// Ends a body that arrives slower than a minimum rate: every `window`, the bytes that came in
+/// it must be at least `minimum` per second on average.
+struct RateCheck {
+    /// Bytes per second; 0 checks nothing.
+    minimum: u64,
+    window: Duration,
+    /// When the current window began: the first read of the body, not the headers, so that a
+    /// response waiting for its reader is not counted as slow.
+    window_start: Option<Instant>,
+    window_bytes: u64,
+}
+
+impl RateCheck {
+    fn new(minimum: u64, window: Duration) -> Self {
+        Self {
+            minimum,
+            window,
+            window_start: None,
+            window_bytes: 0,
+        }
+    }
+
+    /// The body is being read: start the first window.
+    fn start(&mut self) {
+        self.window_start.get_or_insert_with(Instant::now);
+    }
+
+    /// Count `bytes` more; `Some((rate, seconds))` when the window that just ended was too
+    /// slow.
+    fn observe(&mut self, bytes: u64) -> Option<(u64, u64)> {
+        if self.minimum == 0 {
+            return None;
+        }
+        self.window_bytes += bytes;
+        let elapsed = self.window_start.get_or_insert_with(Instant::now).elapsed();
+        if elapsed < self.window {
+            return None;
+        }
+        let seconds = elapsed.as_secs_f64();
+        let rate = self.window_bytes as f64 / seconds;
+        self.window_start = Some(Instant::now());
+        self.window_bytes = 0;
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        (rate < self.minimum as f64).then(|| (rate as u64, seconds.round() as u64))
     }
 }
 

@@ -77,6 +77,9 @@ pub use download::{DownloadProgress, DownloadReader, DownloadedFile};
 pub use error::ClientError;
 pub use find_links::FindLinks;
 pub use keyring::KeyringProvider;
-pub use options::{ClientOptions, DEFAULT_INDEX_URL, IndexStrategy, Refresh};
+pub use options::{
+    ClientOptions, DEFAULT_INDEX_URL, DEFAULT_MAX_BODY_SIZE, DEFAULT_MIN_TRANSFER_RATE,
+    IndexStrategy, Refresh,
+};
 pub use page::{IndexFile, ProjectPage};
 pub use reporter::{FetchId, FetchKind, NoReporter, Reporter};

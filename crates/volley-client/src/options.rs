@@ -84,7 +84,21 @@ pub struct ClientOptions {
     /// [`ClientError::Offline`](crate::ClientError::Offline). `file://` indexes and files are
     /// still read.
     pub offline: bool,
+    /// The most bytes an index page or a `.metadata` file may have once decoded (they are read
+    /// into memory; a gzip body may inflate far beyond its size on the wire). A larger one fails
+    /// with [`ClientError::BodyTooLarge`](crate::ClientError::BodyTooLarge) and is not stored.
+    pub max_body_size: u64,
+    /// The slowest a response body may arrive, in bytes per second, averaged over each period
+    /// of [`Self::timeout`]: a slower one (a trickle that never trips the idle timeout) fails
+    /// with [`ClientError::TooSlow`](crate::ClientError::TooSlow) and is retried. 0 turns the
+    /// check off.
+    pub min_transfer_rate: u64,
 }
+
+/// The default [`ClientOptions::max_body_size`]: PyPI's largest project pages are a few MB.
+pub const DEFAULT_MAX_BODY_SIZE: u64 = 128 * 1024 * 1024;
+/// The default [`ClientOptions::min_transfer_rate`]: 1 KiB/s.
+pub const DEFAULT_MIN_TRANSFER_RATE: u64 = 1024;
 
 impl fmt::Debug for ClientOptions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -113,6 +127,8 @@ impl fmt::Debug for ClientOptions {
             .field("keyring_command", &self.keyring_command)
             .field("refresh", &self.refresh)
             .field("offline", &self.offline)
+            .field("max_body_size", &self.max_body_size)
+            .field("min_transfer_rate", &self.min_transfer_rate)
             .finish()
     }
 }
@@ -165,6 +181,8 @@ impl Default for ClientOptions {
             no_index: false,
             index_strategy: IndexStrategy::FirstIndex,
             find_links: Vec::new(),
+            max_body_size: DEFAULT_MAX_BODY_SIZE,
+            min_transfer_rate: DEFAULT_MIN_TRANSFER_RATE,
         }
     }
 }

@@ -30,6 +30,23 @@ impl Fault {
     }
 }
 
+/// A gzip stream that inflates to `inflated` bytes of `byte` (a few kilobytes per megabyte),
+/// for [`FaultKind::GzipBody`].
+pub fn gzip_bomb(inflated: usize, byte: u8) -> bytes::Bytes {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let block = vec![byte; 1 << 20];
+    let mut left = inflated;
+    while left > 0 {
+        let take = left.min(block.len());
+        encoder
+            .write_all(&block[..take])
+            .expect("writing to memory");
+        left -= take;
+    }
+    bytes::Bytes::from(encoder.finish().expect("writing to memory"))
+}
+
 /// What an injected [`Fault`] does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FaultKind {

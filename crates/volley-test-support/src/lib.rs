@@ -64,7 +64,7 @@ mod wheel;
 #[cfg(unix)]
 pub use context::write_script;
 pub use context::{TestContext, filter_server_addresses, find_python, snapshot_tree};
-pub use fault::{Fault, FaultKind};
+pub use fault::{Fault, FaultKind, gzip_bomb};
 pub use page::IndexFormat;
 pub use proxy::ForwardProxy;
 pub use sdist::{BuiltFile, SdistBuilder};

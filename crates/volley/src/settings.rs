@@ -31,6 +31,10 @@ pub const DEFAULT_INDEX_URL: &str = "https://pypi.org/simple";
 pub struct Environment {
     pub volley_cache_dir: Option<PathBuf>,
     pub volley_max_connections: Option<String>,
+    /// `VOLLEY_MAX_BODY_SIZE`: the largest decoded index page or metadata file.
+    pub volley_max_body_size: Option<String>,
+    /// `VOLLEY_MIN_TRANSFER_RATE`: bytes per second below which a body is abandoned.
+    pub volley_min_transfer_rate: Option<String>,
     pub xdg_cache_home: Option<PathBuf>,
     pub home: Option<PathBuf>,
     pub virtual_env: Option<PathBuf>,
@@ -59,6 +63,8 @@ impl Environment {
         Ok(Self {
             volley_cache_dir: path("VOLLEY_CACHE_DIR"),
             volley_max_connections: std::env::var("VOLLEY_MAX_CONNECTIONS").ok(),
+            volley_max_body_size: std::env::var("VOLLEY_MAX_BODY_SIZE").ok(),
+            volley_min_transfer_rate: std::env::var("VOLLEY_MIN_TRANSFER_RATE").ok(),
             xdg_cache_home: path("XDG_CACHE_HOME"),
             home: path("HOME"),
             virtual_env: path("VIRTUAL_ENV"),
@@ -417,7 +423,35 @@ pub fn client_options(args: &IndexArgs, env: &Environment) -> Result<volley_clie
             .or_else(|| env.home.as_ref().map(|home| home.join(".netrc"))),
         keyring_provider,
         keyring_command: PathBuf::from("keyring"),
+        max_body_size: match &env.volley_max_body_size {
+            Some(value) => parse_size(value)
+                .map_err(|reason| anyhow!("invalid VOLLEY_MAX_BODY_SIZE \"{value}\": {reason}"))?,
+            None => volley_client::DEFAULT_MAX_BODY_SIZE,
+        },
+        min_transfer_rate: match &env.volley_min_transfer_rate {
+            Some(value) => parse_size(value).map_err(|reason| {
+                anyhow!("invalid VOLLEY_MIN_TRANSFER_RATE \"{value}\": {reason}")
+            })?,
+            None => volley_client::DEFAULT_MIN_TRANSFER_RATE,
+        },
     })
+}
+
+/// A number of bytes, optionally with a binary suffix: `1048576`, `512K`, `100M`, `1G`.
+fn parse_size(value: &str) -> Result<u64, String> {
+    let value = value.trim();
+    let (number, factor) = match value.char_indices().last() {
+        Some((at, 'k' | 'K')) => (&value[..at], 1u64 << 10),
+        Some((at, 'm' | 'M')) => (&value[..at], 1 << 20),
+        Some((at, 'g' | 'G')) => (&value[..at], 1 << 30),
+        _ => (value, 1),
+    };
+    number
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .and_then(|number| number.checked_mul(factor))
+        .ok_or_else(|| "expected a number of bytes, optionally with K, M or G".to_string())
 }
 
 fn parse_index_url(text: &str) -> Result<Url> {

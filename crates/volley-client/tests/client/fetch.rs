@@ -664,3 +664,40 @@ fn the_system_certificate_bundle_loads() {
     };
     RegistryClient::new(options, Cache::temp().unwrap(), Arc::new(NoReporter)).unwrap();
 }
+
+/// A `.metadata` file is read into memory only up to the body cap, gzip bomb or endless body.
+#[tokio::test]
+async fn oversized_metadata_is_refused() {
+    let server = IndexServer::builder()
+        .wheel(WheelBuilder::new("big", "1.0").build())
+        .start();
+    let mut cases = 0;
+    for kind in [
+        FaultKind::GzipBody(volley_test_support::gzip_bomb(8 << 20, b'A')),
+        FaultKind::EndlessBody {
+            chunk: 64 * 1024,
+            byte: b'A',
+        },
+    ] {
+        let cache = Cache::temp().unwrap();
+        let client = client_with(
+            ClientOptions {
+                max_body_size: 1 << 20,
+                retries: 0,
+                ..options(&server)
+            },
+            &cache,
+        );
+        let file = index_file(&client, "big", "big-1.0-py3-none-any.whl").await;
+        server.inject(Fault::new(".metadata", kind, 1));
+        let error = client.metadata(&file).await.unwrap_err();
+        assert!(
+            matches!(error, ClientError::BodyTooLarge { limit, .. } if limit == 1 << 20),
+            "{error}"
+        );
+        assert!(error.to_string().contains("1 MiB"), "{error}");
+        assert!(files_under(&cache.bucket(CacheBucket::Metadata)).is_empty());
+        cases += 1;
+    }
+    assert_eq!(cases, 2);
+}

@@ -286,3 +286,129 @@ fn deeply_nested_requirements_files_are_refused() {
     assert_success(&install(&ctx, &server, &["-r", &top]));
     assert!(pip_freeze(&ctx).contains("deep==1.0"));
 }
+
+/// The entries of the cache's page bucket, with their sizes.
+fn stored_pages(ctx: &TestContext) -> Vec<(std::path::PathBuf, u64)> {
+    volley_test_support::snapshot_tree(ctx.cache_dir())
+        .into_iter()
+        .filter(|(path, _)| path.starts_with("simple-v1"))
+        .map(|(path, bytes)| (path, bytes.len() as u64))
+        .collect()
+}
+
+/// Index pages are read into memory only up to a cap on their decoded size: a gzip bomb and an
+/// endless chunked body both end with an error naming the URL and the limit (the default one and
+/// one set with VOLLEY_MAX_BODY_SIZE), and nothing over the cap is stored. (Metadata files: the
+/// client's tests, since the binary may take a wheel's metadata from the wheel instead.)
+#[test]
+fn oversized_pages_and_metadata_are_refused() {
+    let ctx = TestContext::new();
+    ctx.create_venv();
+    let wheel = module_wheel("bomb", "1.0").build();
+    let server = IndexServer::builder().wheel(wheel).start();
+    let venv = ctx.venv().to_string_lossy().to_string();
+    let index = server.index_url();
+    let run = |limit: Option<&str>| {
+        let mut command = ctx.command(volley_bin());
+        command.args([
+            "install",
+            "--python",
+            &venv,
+            "-i",
+            &index,
+            "bomb",
+            "--retries",
+            "0",
+        ]);
+        if let Some(limit) = limit {
+            command.env("VOLLEY_MAX_BODY_SIZE", limit);
+        }
+        command.output().unwrap()
+    };
+    let mut cases = 0;
+    let faults = [
+        (
+            "/simple/bomb/",
+            FaultKind::GzipBody(volley_test_support::gzip_bomb(8 << 20, b' ')),
+            Some("1M"),
+            "1 MiB",
+        ),
+        (
+            "/simple/bomb/",
+            FaultKind::EndlessBody {
+                chunk: 64 * 1024,
+                byte: b' ',
+            },
+            None,
+            "128 MiB",
+        ),
+        (
+            "/simple/bomb/",
+            FaultKind::EndlessBody {
+                chunk: 64 * 1024,
+                byte: b' ',
+            },
+            Some("2M"),
+            "2 MiB",
+        ),
+    ];
+    for (suffix, kind, limit, shown) in faults {
+        server.clear_faults();
+        server.inject(Fault::new(suffix, kind, 1));
+        let output = run(limit);
+        let error = assert_failure(&output);
+        assert!(error.contains("larger than"), "{suffix} {limit:?}: {error}");
+        assert!(error.contains(shown), "{suffix} {limit:?}: {error}");
+        assert!(error.contains(suffix), "{error}");
+        let pages = stored_pages(&ctx);
+        assert!(pages.iter().all(|(_, size)| *size < 1 << 20), "{pages:?}");
+        cases += 1;
+    }
+    assert_eq!(cases, 3);
+    // The same index without faults still works, and a small limit that fits works too.
+    server.clear_faults();
+    assert_success(&run(Some("64K")));
+}
+
+/// A page or a wheel trickled slower than the minimum rate (each read well within `--timeout`)
+/// ends with an error naming the URL and the rate; once, it is retried and the run succeeds.
+#[test]
+fn a_trickle_ends_with_an_error_naming_the_rate() {
+    use std::time::Duration;
+
+    let ctx = TestContext::new();
+    ctx.create_venv();
+    let wheel = module_wheel("trickle", "1.0")
+        .file("trickle/blob.bin", noise(100_000, 4))
+        .build();
+    let filename = wheel.filename.clone();
+    let server = IndexServer::builder().wheel(wheel).start();
+    let trickle = || FaultKind::SlowBody {
+        chunk: 10,
+        delay: Duration::from_millis(100),
+    };
+    let mut cases = 0;
+    for suffix in ["/simple/trickle/", filename.as_str()] {
+        server.clear_faults();
+        server.inject(Fault::new(suffix, trickle(), 100));
+        let output = install(
+            &ctx,
+            &server,
+            &["trickle", "--timeout", "1", "--retries", "0"],
+        );
+        let error = assert_failure(&output);
+        assert!(error.contains(suffix), "{error}");
+        assert!(error.contains("bytes/s"), "{error}");
+        assert!(
+            error.contains("below the minimum of 1024 bytes/s"),
+            "{error}"
+        );
+        cases += 1;
+    }
+    // Trickled once: the retry gets the file.
+    server.clear_faults();
+    server.inject(Fault::new(&filename, trickle(), 1));
+    assert_success(&install(&ctx, &server, &["trickle", "--timeout", "1"]));
+    cases += 1;
+    assert_eq!(cases, 3);
+}
