@@ -54,10 +54,13 @@ impl Cache {
     }
 
     /// A throw-away cache in a new temporary directory (for `--no-cache`). The directory lives as
-    /// long as this cache and its clones.
+    /// long as this cache and its clones. Its name carries the process id
+    /// (`volley-cache-<pid>-XXXXXX`), so that the directories of processes that were killed can
+    /// be told apart and removed: this removes them first ([`remove_stale_temp_dirs`]).
     pub fn temp() -> Result<Self, CacheError> {
+        remove_stale_temp_dirs();
         let temp = tempfile::Builder::new()
-            .prefix("volley-cache-")
+            .prefix(&format!("{TEMP_CACHE_PREFIX}{}-", std::process::id()))
             .tempdir()
             .map_err(|source| CacheError::TempDir {
                 dir: std::env::temp_dir(),
@@ -143,6 +146,53 @@ impl Cache {
                 created.insert(dir.to_path_buf());
             }
             Err(error) => tracing::debug!("{error}"),
+        }
+    }
+}
+
+/// The name of every `--no-cache` directory in the system's temporary directory starts with
+/// this, then the process id and a dash.
+const TEMP_CACHE_PREFIX: &str = "volley-cache-";
+
+/// The `--no-cache` directories in the system's temporary directory, with the id of the process
+/// that made each.
+fn temp_cache_dirs() -> Vec<(PathBuf, u32)> {
+    let Ok(entries) = fs_err::read_dir(std::env::temp_dir()) else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let name = entry.file_name();
+            let rest = name.to_str()?.strip_prefix(TEMP_CACHE_PREFIX)?;
+            let (pid, _) = rest.split_once('-')?;
+            Some((entry.path(), pid.parse().ok()?))
+        })
+        .collect()
+}
+
+/// Removes the `--no-cache` directories of processes that no longer run (killed before they
+/// could remove their own). Only where a process's liveness can be seen (`/proc`).
+pub fn remove_stale_temp_dirs() {
+    let proc = Path::new("/proc");
+    if !proc.join("self").exists() {
+        return;
+    }
+    for (path, pid) in temp_cache_dirs() {
+        if !proc.join(pid.to_string()).exists() {
+            tracing::debug!("removing {} of a process that is gone", path.display());
+            let _ = fs_err::remove_dir_all(&path);
+        }
+    }
+}
+
+/// Removes this process's `--no-cache` directories, for an exit that could not wait for every
+/// thread to drop its cache (an interrupted run).
+pub fn remove_own_temp_dirs() {
+    let own = std::process::id();
+    for (path, pid) in temp_cache_dirs() {
+        if pid == own {
+            let _ = fs_err::remove_dir_all(&path);
         }
     }
 }

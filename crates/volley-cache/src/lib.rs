@@ -27,7 +27,7 @@ mod lock;
 mod management;
 
 pub use bucket::CacheBucket;
-pub use cache::Cache;
+pub use cache::{Cache, remove_own_temp_dirs, remove_stale_temp_dirs};
 pub use error::CacheError;
 pub use file::{persist_atomic, same_content, temp_dir_in, temp_file_in, write_atomic};
 pub use key::cache_key;

@@ -172,6 +172,8 @@ pub enum InstallError {
     Stage { dir: PathBuf, source: io::Error },
     #[error("cannot move the new files into the environment (it was rolled back): {source}")]
     Commit { source: io::Error },
+    #[error("the install was interrupted; the environment was left as it was")]
+    Interrupted,
     #[error(
         "cannot roll back the interrupted install recorded in \"{}\": {reason}",
         dir.display()

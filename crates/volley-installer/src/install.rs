@@ -60,6 +60,7 @@ pub fn install_wheel(
         threads: std::thread::available_parallelism().map_or(1, usize::from),
         installer_name: &options.installer,
         compile: None,
+        interrupt: None,
     };
     let summary = apply(&layout, &settings, &plan, &(), None)?;
     summary

@@ -28,6 +28,7 @@ use std::ffi::{OsStr, OsString};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rustc_hash::{FxHashMap, FxHashSet};
 use volley_cache::LockedFile;
@@ -121,6 +122,7 @@ pub struct Installer {
     layout: Layout,
     options: InstallerOptions,
     commit_hook: Option<Arc<CommitHook>>,
+    interrupt: Option<Arc<AtomicBool>>,
 }
 
 impl std::fmt::Debug for Installer {
@@ -138,7 +140,17 @@ impl Installer {
             layout,
             options,
             commit_hook: None,
+            interrupt: None,
         }
+    }
+
+    /// Stop when `flag` is set (by a signal handler): an install not yet committing fails with
+    /// [`InstallError::Interrupted`] before it touches the environment, and a commit under way
+    /// stops at its next step and is rolled back.
+    #[must_use]
+    pub fn with_interrupt(mut self, flag: Arc<AtomicBool>) -> Self {
+        self.interrupt = Some(flag);
+        self
     }
 
     /// For tests of the commit: `hook(steps done, steps in the commit)` runs after each rename
@@ -189,14 +201,23 @@ impl Installer {
             threads: self.options.threads,
             installer_name: &self.options.installer_name,
             compile: self.options.compile.as_ref(),
+            interrupt: self.interrupt.as_deref(),
         };
-        apply(
-            &layout,
-            &settings,
-            plan,
-            reporter,
-            self.commit_hook.as_deref(),
-        )
+        let (interrupt, test_hook) = (self.interrupt.clone(), self.commit_hook.clone());
+        let wanted = interrupt.is_some() || test_hook.is_some();
+        let hook = move |done: usize, steps: usize| {
+            if interrupt
+                .as_deref()
+                .is_some_and(|flag| flag.load(Ordering::Acquire))
+            {
+                return Err(io::Error::new(io::ErrorKind::Interrupted, "interrupted"));
+            }
+            test_hook
+                .as_deref()
+                .map_or(Ok(()), |hook| hook(done, steps))
+        };
+        let hook: Option<&CommitHook> = if wanted { Some(&hook) } else { None };
+        apply(&layout, &settings, plan, reporter, hook)
     }
 
     /// [`recover`] for this installer's environment.
@@ -271,6 +292,20 @@ pub(crate) struct Settings<'a> {
     pub(crate) threads: usize,
     pub(crate) installer_name: &'a str,
     pub(crate) compile: Option<&'a CompileOptions>,
+    /// Set when the install must stop (see [`Installer::with_interrupt`]).
+    pub(crate) interrupt: Option<&'a AtomicBool>,
+}
+
+impl Settings<'_> {
+    fn check_interrupt(&self) -> Result<(), InstallError> {
+        if self
+            .interrupt
+            .is_some_and(|flag| flag.load(Ordering::Acquire))
+        {
+            return Err(InstallError::Interrupted);
+        }
+        Ok(())
+    }
 }
 
 /// Where placement `wheel`'s generated file number `file` is staged.
@@ -489,14 +524,23 @@ pub(crate) fn apply(
         });
     }
 
-    let operations = places.operations;
+    let new_dist_infos: Vec<&Path> = placements
+        .iter()
+        .map(|placement| placement.dist_info.as_path())
+        .collect();
+    let old_dist_infos: Vec<&Path> = removed_dist_infos.iter().map(PathBuf::as_path).collect();
+    let operations = dist_infos_appear_whole(places.operations, &new_dist_infos, &old_dist_infos);
 
     tracing::debug!("staged and wrote the RECORDs in {:?}", started.elapsed());
 
     // Commit.
+    settings.check_interrupt()?;
     transaction
         .commit(&operations, link_mode, settings.threads, hook)
         .map_err(|error| match error {
+            CommitError::Io(source) if source.kind() == io::ErrorKind::Interrupted => {
+                InstallError::Interrupted
+            }
             CommitError::Io(source) => InstallError::Commit { source },
             CommitError::MissingSource(path) => missing_from_cache(&placements, &path),
         })?;
@@ -636,6 +680,113 @@ fn compile_staged(
         }
     }
     Ok((pycs, bytecode_failures))
+}
+
+/// Reorders a commit so that Python (`importlib.metadata`, pip) never sees a `.dist-info`
+/// directory half-made, even when the process is killed mid-commit: each replaced one is
+/// renamed away first (its files go with it), and each new one is filled under a name that does
+/// not end in `.dist-info` (`<name>.dist-info.volley-new-<pid>`, beside it) and renamed into
+/// place after every other file ([`Operation::Publish`]). A rollback renames them back.
+fn dist_infos_appear_whole<'a>(
+    operations: Vec<Operation<'a>>,
+    new: &[&Path],
+    old: &[&Path],
+) -> Vec<Operation<'a>> {
+    let beside = |dir: &Path, tag: &str| {
+        let mut name = dir.as_os_str().to_owned();
+        name.push(format!(".volley-{tag}-{}", std::process::id()));
+        PathBuf::from(name)
+    };
+    let filling: Vec<(&Path, PathBuf)> = new.iter().map(|dir| (*dir, beside(dir, "new"))).collect();
+    let hidden: Vec<(&Path, PathBuf)> = old
+        .iter()
+        .filter(|dir| fs_err::symlink_metadata(dir).is_ok_and(|meta| meta.is_dir()))
+        .map(|dir| (*dir, beside(dir, "old")))
+        .collect();
+    let reroot = |path: &Path| -> Option<PathBuf> {
+        filling.iter().find_map(|(dir, temporary)| {
+            let rest = path.strip_prefix(dir).ok()?;
+            Some(if rest.as_os_str().is_empty() {
+                temporary.clone()
+            } else {
+                temporary.join(rest)
+            })
+        })
+    };
+    let in_hidden = |path: &Path| hidden.iter().any(|(dir, _)| path.starts_with(dir));
+
+    let mut dirs = Vec::new();
+    let mut backups = Vec::new();
+    let mut rest = Vec::new();
+    // Every directory of a new `.dist-info`, made under its temporary name (parents first).
+    let mut filled_dirs: std::collections::BTreeSet<PathBuf> = filling
+        .iter()
+        .map(|(_, temporary)| temporary.clone())
+        .collect();
+    for operation in operations {
+        match operation {
+            Operation::CreateDir(dir) if reroot(&dir).is_some() => {}
+            Operation::CreateDir(dir) => dirs.push(Operation::CreateDir(dir)),
+            // It moves with its directory.
+            Operation::Backup { from, .. } if in_hidden(&from) => {}
+            Operation::Backup { .. } => backups.push(operation),
+            Operation::Place { from, to } => match reroot(&to) {
+                Some(to) => {
+                    filled_dirs.extend(parents_below(&to, &filling));
+                    rest.push(Operation::Place {
+                        from,
+                        to: Cow::Owned(to),
+                    });
+                }
+                None => rest.push(Operation::Place { from, to }),
+            },
+            Operation::Link { from, to } => match reroot(&to) {
+                Some(to) => {
+                    filled_dirs.extend(parents_below(&to, &filling));
+                    rest.push(Operation::Link {
+                        from,
+                        to: Cow::Owned(to),
+                    });
+                }
+                None => rest.push(Operation::Link { from, to }),
+            },
+            Operation::Publish { .. } => rest.push(operation),
+        }
+    }
+    dirs.extend(
+        filled_dirs
+            .into_iter()
+            .map(|dir| Operation::CreateDir(Cow::Owned(dir))),
+    );
+    let hides = hidden.iter().map(|(dir, aside)| Operation::Backup {
+        from: Cow::Owned(dir.to_path_buf()),
+        to: Cow::Owned(aside.clone()),
+    });
+    let publishes = filling.iter().map(|(dir, temporary)| Operation::Publish {
+        from: Cow::Owned(temporary.clone()),
+        to: Cow::Owned(dir.to_path_buf()),
+    });
+    dirs.into_iter()
+        .chain(hides)
+        .chain(backups)
+        .chain(rest)
+        .chain(publishes)
+        .collect()
+}
+
+/// The directories between the temporary `.dist-info` that holds `path` and `path` (excluded).
+fn parents_below(path: &Path, filling: &[(&Path, PathBuf)]) -> Vec<PathBuf> {
+    let Some((_, temporary)) = filling
+        .iter()
+        .find(|(_, temporary)| path.starts_with(temporary))
+    else {
+        return Vec::new();
+    };
+    path.ancestors()
+        .skip(1)
+        .take_while(|dir| *dir != temporary.as_path() && dir.starts_with(temporary))
+        .map(Path::to_path_buf)
+        .collect()
 }
 
 /// The placements and links of a commit: when two files go to one path (two wheels, or a

@@ -10,8 +10,13 @@
 //!   first of them runs.
 //!
 //! The commit runs the journal: create directories (parents first: one level of the tree at a
-//! time), move old files into `backup/`, then link cached files and rename staged files into
-//! place (the operations of each phase in parallel). Then it deletes the journal: that is the commit point. A failure before it
+//! time), move old files into `backup/` (and each replaced `.dist-info` directory, whole, to a
+//! name beside it), then link cached files and rename staged files into place (the operations of
+//! each phase in parallel), and last rename each new `.dist-info` directory, filled under another
+//! name, into place: so Python never reads a distribution half-made, even after a `SIGKILL`
+//! (`dist_infos_appear_whole` in `installer.rs`). Then it deletes the journal: that is the commit
+//! point; the directories hidden beside their old place are listed in `cleanup` and removed with
+//! the transaction directory. A failure before it
 //! undoes what was done; a process killed before it leaves the journal, and [`recover`] (run
 //! under the environment lock before anything else) undoes it. Undoing needs no record of
 //! progress, because each operation's state can be seen on disk: a staged file that is gone was
@@ -44,6 +49,9 @@ use crate::staging::{for_each_parallel, for_each_parallel_with, move_file};
 /// The transaction directory's name, under the layout's `data` directory.
 pub(crate) const TRANSACTION_DIR: &str = ".volley-transaction";
 const JOURNAL: &str = "journal";
+/// Directories hidden by the commit (backups kept beside what they hid rather than in
+/// `backup/`), removed with the transaction once it committed.
+const CLEANUP: &str = "cleanup";
 const JOURNAL_HEADER: &[u8] = b"volley-journal 1\0";
 const JOURNAL_END: &[u8] = b"end\0";
 
@@ -68,6 +76,12 @@ pub(crate) enum Operation<'a> {
     },
     /// Make `to` from the cached file `from` with the commit's link mode.
     Link { from: Cached<'a>, to: Cow<'a, Path> },
+    /// Rename the directory `from` (beside `to`) to `to`, after every other step: a new
+    /// `.dist-info` directory, filled under a name Python does not read, appears whole.
+    Publish {
+        from: Cow<'a, Path>,
+        to: Cow<'a, Path>,
+    },
 }
 
 /// A file of the unpacked-wheel cache: `relative` (`/`-separated, normalized; empty when `root`
@@ -176,11 +190,13 @@ impl Transaction {
         let mut dirs = Vec::new();
         let mut backups = Vec::new();
         let mut places = Vec::new();
+        let mut publishes = Vec::new();
         for operation in operations {
             match operation {
                 Operation::CreateDir(dir) => dirs.push(dir.as_ref()),
                 Operation::Backup { .. } => backups.push(operation),
                 Operation::Place { .. } | Operation::Link { .. } => places.push(operation),
+                Operation::Publish { .. } => publishes.push(operation),
             }
         }
         for level in levels(&dirs) {
@@ -191,13 +207,14 @@ impl Transaction {
                 result => result,
             })?;
         }
-        let steps = backups.len() + places.len();
+        let steps = backups.len() + places.len() + publishes.len();
         let done = AtomicUsize::new(0);
         let step = |linker: &mut Linker, operation: &&Operation<'_>| {
             match operation {
                 Operation::Backup { from, to } | Operation::Place { from, to } => {
                     move_file(from, to)?;
                 }
+                Operation::Publish { from, to } => fs_err::rename(from, to)?,
                 Operation::Link { from, to } => {
                     linker.link(link_mode, from, to).map_err(|error| {
                         if error.kind() == io::ErrorKind::NotFound
@@ -223,6 +240,30 @@ impl Transaction {
                 );
                 return Err(error);
             }
+        }
+        // One at a time, last: each makes a distribution's metadata visible at once.
+        let mut linker = Linker::default();
+        for publish in &publishes {
+            if let Err(error) = step(&mut linker, publish) {
+                tracing::debug!("commit failed publishing: {error:?}");
+                return Err(error);
+            }
+        }
+        // Hidden directories are removed with the transaction, once it committed.
+        let hidden: Vec<&Path> = backups
+            .iter()
+            .filter_map(|operation| match operation {
+                Operation::Backup { to, .. } if !to.starts_with(&self.dir) => Some(to.as_ref()),
+                _ => None,
+            })
+            .collect();
+        if !hidden.is_empty() {
+            let mut list = Vec::new();
+            for path in hidden {
+                list.extend_from_slice(&path_bytes(path));
+                list.push(0);
+            }
+            fs_err::write(self.dir.join(CLEANUP), list)?;
         }
         // The commit point.
         fs_err::remove_file(&journal)?;
@@ -283,7 +324,23 @@ fn recover_dir(dir: &Path) -> Result<bool, crate::InstallError> {
             );
             true
         }
-        Err(source) if source.kind() == io::ErrorKind::NotFound => false,
+        Err(source) if source.kind() == io::ErrorKind::NotFound => {
+            // Committed: what it hid goes now.
+            if let Ok(list) = fs_err::read(dir.join(CLEANUP)) {
+                for path in list
+                    .split(|&byte| byte == 0)
+                    .filter(|path| !path.is_empty())
+                {
+                    let path = path_from_bytes(path);
+                    if let Err(source) = fs_err::remove_dir_all(&path)
+                        && source.kind() != io::ErrorKind::NotFound
+                    {
+                        tracing::warn!("{source}");
+                    }
+                }
+            }
+            false
+        }
         Err(source) => return Err(error(source.to_string())),
     };
     match fs_err::remove_dir_all(dir) {
@@ -310,11 +367,15 @@ fn undo(operations: &[Operation<'_>]) -> io::Result<()> {
     // backup is not in the backup directory: not taken yet, or already moved back by an earlier
     // undo (then the destination holds the original again).
     let ours = |to: &Path| exists(to) && backups.get(to).is_none_or(|backup| exists(backup));
+    let is_dir = |path: &Path| fs_err::symlink_metadata(path).is_ok_and(|meta| meta.is_dir());
     let mut first_error = None;
     for operation in operations.iter().rev() {
         let result = match operation {
             Operation::Place { from, to } if !exists(from) && ours(to) => fs_err::remove_file(to),
             Operation::Link { to, .. } if ours(to) => fs_err::remove_file(to),
+            Operation::Publish { from, to } if !exists(from) && ours(to) && is_dir(to) => {
+                fs_err::rename(to, from)
+            }
             Operation::Backup { from, to } if exists(to) => move_file(to, from),
             Operation::CreateDir(dir) => {
                 if let Err(error) = fs_err::remove_dir(dir) {
@@ -342,6 +403,7 @@ fn write_journal(path: &Path, operations: &[Operation<'_>]) -> io::Result<()> {
         let (kind, first, second): (&[u8], &Path, &Path) = match operation {
             Operation::CreateDir(dir) => (b"D", dir, Path::new("")),
             Operation::Backup { from, to } => (b"B", from, to),
+            Operation::Publish { from, to } => (b"R", from, to),
             Operation::Place { from, to } => (b"P", from, to),
             Operation::Link { from, to } => {
                 // The cached path, written in its two parts.
@@ -391,6 +453,10 @@ fn read_journal(content: &[u8]) -> Result<Vec<Operation<'static>>, String> {
                     to: second,
                 }),
                 b"P" => Ok(Operation::Place {
+                    from: first,
+                    to: second,
+                }),
+                b"R" => Ok(Operation::Publish {
                     from: first,
                     to: second,
                 }),
@@ -502,7 +568,9 @@ mod tests {
     fn run(operation: &Operation<'_>) {
         match operation {
             Operation::CreateDir(dir) => fs_err::create_dir(dir).unwrap(),
-            Operation::Backup { from, to } | Operation::Place { from, to } => {
+            Operation::Backup { from, to }
+            | Operation::Place { from, to }
+            | Operation::Publish { from, to } => {
                 fs_err::rename(from, to).unwrap();
             }
             Operation::Link { from, to } => fs_err::hard_link(from.path(), to).unwrap(),

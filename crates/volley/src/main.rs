@@ -34,6 +34,7 @@ mod cli;
 mod commands;
 mod destination;
 mod direct;
+mod interrupt;
 mod pip_config;
 mod prepare;
 mod printer;
@@ -48,6 +49,9 @@ use clap::Parser;
 
 use crate::cli::{Cli, Command};
 use crate::printer::Printer;
+
+/// How long an interrupted run waits for its blocking threads (an install rolling back).
+const INTERRUPT_GRACE: std::time::Duration = std::time::Duration::from_secs(60);
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -74,7 +78,26 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let result = runtime.block_on(run(cli, printer.clone()));
+    let outcome = runtime.block_on(async {
+        tokio::select! {
+            biased;
+            signal = interrupt::wait() => Err(signal),
+            result = run(cli, printer.clone()) => Ok(result),
+        }
+    });
+    let result = match outcome {
+        Ok(result) => result,
+        Err(signal) => {
+            // The command was dropped; an install still committing on a blocking thread rolls
+            // back when it sees the flag: wait for it (bounded), then clean up after it.
+            runtime.shutdown_timeout(INTERRUPT_GRACE);
+            volley_cache::remove_own_temp_dirs();
+            printer.error(&anyhow::anyhow!(
+                "interrupted by {signal}: stopped, and the environment was left as it was"
+            ));
+            return ExitCode::from(130);
+        }
+    };
     // Speculative downloads that are still running are not waited for.
     runtime.shutdown_background();
     match result {

@@ -35,6 +35,9 @@ pub struct Environment {
     pub volley_max_body_size: Option<String>,
     /// `VOLLEY_MIN_TRANSFER_RATE`: bytes per second below which a body is abandoned.
     pub volley_min_transfer_rate: Option<String>,
+    /// For the integration tests of interruption only: the install sends itself SIGINT after
+    /// this step of its commit (`__VOLLEY_TEST_SIGNAL_AT_COMMIT_STEP`).
+    pub test_signal_at_commit_step: Option<usize>,
     pub xdg_cache_home: Option<PathBuf>,
     pub home: Option<PathBuf>,
     pub virtual_env: Option<PathBuf>,
@@ -65,6 +68,9 @@ impl Environment {
             volley_max_connections: std::env::var("VOLLEY_MAX_CONNECTIONS").ok(),
             volley_max_body_size: std::env::var("VOLLEY_MAX_BODY_SIZE").ok(),
             volley_min_transfer_rate: std::env::var("VOLLEY_MIN_TRANSFER_RATE").ok(),
+            test_signal_at_commit_step: std::env::var("__VOLLEY_TEST_SIGNAL_AT_COMMIT_STEP")
+                .ok()
+                .and_then(|step| step.parse().ok()),
             xdg_cache_home: path("XDG_CACHE_HOME"),
             home: path("HOME"),
             virtual_env: path("VIRTUAL_ENV"),
@@ -199,6 +205,8 @@ pub struct InstallSettings {
     /// Threads that link files, and bytecode compiler processes.
     pub threads: usize,
     pub compile: bool,
+    /// See [`Environment::test_signal_at_commit_step`].
+    pub test_signal_at_commit_step: Option<usize>,
 }
 
 impl InstallSettings {
@@ -226,6 +234,7 @@ impl InstallSettings {
             link_mode,
             threads,
             compile: args.compile && !args.no_compile,
+            test_signal_at_commit_step: env.test_signal_at_commit_step,
         })
     }
 }

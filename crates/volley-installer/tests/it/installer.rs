@@ -168,6 +168,21 @@ for dist in m.distributions():
 print(' '.join(sorted(names)))
 ";
 
+/// Prints `whole`, or the `.dist-info` directories that Python reads as broken (no name, or no
+/// RECORD), as pip and `importlib.metadata` would see them.
+const CHECK_WHOLE: &str = "\
+import importlib.metadata as m
+broken = []
+for dist in m.distributions():
+    try:
+        whole = dist.metadata['Name'] is not None and dist.files is not None
+    except Exception:
+        whole = False
+    if not whole:
+        broken.append(str(dist._path))
+print(' '.join(broken) or 'whole')
+";
+
 /// Collects what the installer reports.
 #[derive(Default)]
 struct Events(Mutex<Vec<String>>);
@@ -637,7 +652,9 @@ fn interrupted_commit() {
         move |done, total| {
             let die = match point.as_str() {
                 "first" => done == 1,
+                "second" => done == 2,
                 "middle" => done == total / 2,
+                "before-last" => done + 1 == total,
                 _ => done == total,
             };
             if die {
@@ -659,7 +676,7 @@ fn killed_installs_are_rolled_back() {
     let replacement = replacement_plan(&env);
     let before = env.tree();
     let journal = env.context.venv().join(".volley-transaction/journal");
-    for point in ["first", "middle", "last"] {
+    for point in ["first", "second", "middle", "before-last", "last"] {
         let output = Command::new(std::env::current_exe().unwrap())
             .args([
                 "--exact",
@@ -686,6 +703,8 @@ fn killed_installs_are_rolled_back() {
             stderr(&output)
         );
         assert!(journal.is_file(), "{point}: the commit was under way");
+        // Right after the kill, before any recovery: nothing half-made is visible.
+        assert_eq!(env.run_python(CHECK_WHOLE).trim(), "whole", "{point}");
         assert_ne!(
             env.tree(),
             before,

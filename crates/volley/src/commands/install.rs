@@ -325,7 +325,17 @@ pub(crate) async fn install_changes(
             }),
             lock_path: target.lock_path.clone(),
         },
-    );
+    )
+    .with_interrupt(crate::interrupt::flag());
+    let installer = match settings.test_signal_at_commit_step {
+        Some(step) => installer.with_commit_hook(move |done, _| {
+            if done == step {
+                crate::interrupt::signal_self_for_tests();
+            }
+            Ok(())
+        }),
+        None => installer,
+    };
     // Taken before the installed distributions were read, so the plan is still current.
     let lock = target
         .lock

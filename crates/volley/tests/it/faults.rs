@@ -412,3 +412,175 @@ fn a_trickle_ends_with_an_error_naming_the_rate() {
     cases += 1;
     assert_eq!(cases, 3);
 }
+
+/// Python's view of the venv: `whole`, or the distributions it reads as broken.
+const CHECK_WHOLE: &str = "\
+import importlib.metadata as m
+broken = []
+for dist in m.distributions():
+    try:
+        whole = dist.metadata['Name'] is not None and dist.files is not None
+    except Exception:
+        whole = False
+    if not whole:
+        broken.append(str(dist._path))
+print(' '.join(broken) or 'whole')
+";
+
+#[track_caller]
+fn assert_whole(ctx: &TestContext, what: &str) {
+    let output = ctx.run_python(CHECK_WHOLE);
+    assert_success(&output);
+    assert_eq!(stdout(&output).trim(), "whole", "{what}");
+}
+
+/// SIGINT at several points of the commit: volley stops, rolls the install back and exits 130;
+/// right after it (before any other volley run) the venv is as it was and Python reads every
+/// distribution in it as whole.
+#[cfg(unix)]
+#[test]
+fn sigint_during_the_commit_rolls_back() {
+    let ctx = TestContext::new();
+    ctx.create_venv();
+    let server = IndexServer::builder()
+        .wheel(
+            module_wheel("app", "1.0")
+                .file("app/one.py", "ONE = 1\n")
+                .build(),
+        )
+        .wheel(
+            module_wheel("app", "2.0")
+                .requires_dist("dep")
+                .file("app/one.py", "ONE = 2\n")
+                .file("app/two.py", "TWO = 2\n")
+                .build(),
+        )
+        .wheel(
+            module_wheel("dep", "1.0")
+                .file("dep/x.py", "X = 1\n")
+                .build(),
+        )
+        .start();
+    assert_success(&install(&ctx, &server, &["app==1.0"]));
+    let before = venv_files(&ctx);
+    let venv = ctx.venv().to_string_lossy().to_string();
+    let index = server.index_url();
+    let mut cases = 0;
+    for step in [1, 2, 3, 5, 8, 12] {
+        let output = ctx
+            .command(volley_bin())
+            .args(["install", "--python", &venv, "-i", &index, "app==2.0"])
+            .env("__VOLLEY_TEST_SIGNAL_AT_COMMIT_STEP", step.to_string())
+            .output()
+            .unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(130),
+            "step {step}: {}",
+            stderr(&output)
+        );
+        assert!(
+            stderr(&output).contains("interrupted by SIGINT"),
+            "{}",
+            stderr(&output)
+        );
+        assert_whole(&ctx, &format!("step {step}"));
+        assert_eq!(before, venv_files(&ctx), "step {step}");
+        assert!(!ctx.venv().join(".volley-transaction").exists());
+        cases += 1;
+    }
+    assert_eq!(cases, 6);
+    // Nothing is left to recover: the next install just works.
+    assert_success(&install(&ctx, &server, &["app==2.0"]));
+    assert_whole(&ctx, "after");
+}
+
+/// SIGINT or SIGTERM while a wheel downloads (with `--no-cache`): exit 130, the venv unchanged,
+/// and no temporary cache directory left behind; one left by a killed process is removed by the
+/// next run.
+#[cfg(unix)]
+#[test]
+fn a_signal_during_a_download_leaves_nothing_behind() {
+    use std::time::Duration;
+
+    let ctx = TestContext::new();
+    ctx.create_venv();
+    let wheel = module_wheel("slow", "1.0")
+        .file("slow/blob.bin", noise(200_000, 8))
+        .build();
+    let filename = wheel.filename.clone();
+    let server = IndexServer::builder().wheel(wheel).start();
+    let temp = ctx.root().join("tmp");
+    fs_err::create_dir_all(&temp).unwrap();
+    let before = venv_files(&ctx);
+    let venv = ctx.venv().to_string_lossy().to_string();
+    let index = server.index_url();
+    let leftovers = || -> Vec<String> {
+        fs_err::read_dir(&temp)
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.starts_with("volley-"))
+            .collect()
+    };
+    // The directory of a process that is gone (no process has so high an id).
+    fs_err::create_dir_all(temp.join("volley-cache-999999999-stale/wheels-v1")).unwrap();
+    let mut cases = 0;
+    for signal in ["INT", "TERM"] {
+        server.clear_faults();
+        server.clear_requests();
+        server.inject(Fault::new(
+            &filename,
+            FaultKind::SlowBody {
+                chunk: 2_000,
+                delay: Duration::from_millis(50),
+            },
+            1,
+        ));
+        let child = ctx
+            .command(volley_bin())
+            .args([
+                "install",
+                "--python",
+                &venv,
+                "-i",
+                &index,
+                "slow",
+                "--no-cache",
+            ])
+            .env("TMPDIR", &temp)
+            .stderr(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Wait until the wheel's body is under way.
+        while !server
+            .requests()
+            .iter()
+            .any(|request| request.path.ends_with(&filename))
+        {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let status = std::process::Command::new("kill")
+            .args([&format!("-{signal}"), &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let output = child.wait_with_output().unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(130),
+            "{signal}: {}",
+            stderr(&output)
+        );
+        assert!(
+            stderr(&output).contains(&format!("interrupted by SIG{signal}")),
+            "{}",
+            stderr(&output)
+        );
+        assert_eq!(before, venv_files(&ctx), "{signal}");
+        assert_whole(&ctx, signal);
+        assert!(leftovers().is_empty(), "{signal}: {:?}", leftovers());
+        cases += 1;
+    }
+    assert_eq!(cases, 2);
+}
