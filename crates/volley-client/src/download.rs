@@ -329,6 +329,7 @@ impl Live {
             }
         }
         let state = partial.as_mut().expect("a partial download was set up");
+        let written_path = state.temp.path().to_path_buf();
         let mut pending = Vec::with_capacity(WRITE_SIZE);
         loop {
             let chunk = match self.chunk().await {
@@ -348,12 +349,12 @@ impl Live {
                 && let Err(error) = write_out(state, &mut pending, progress).await
             {
                 *partial = None;
-                return Err(self.fail(ClientError::io(&url, error).into()));
+                return Err(self.fail(ClientError::io_at(&url, &written_path, error).into()));
             }
         }
         if let Err(error) = write_out(state, &mut pending, progress).await {
             *partial = None;
-            return Err(self.fail(ClientError::io(&url, error).into()));
+            return Err(self.fail(ClientError::io_at(&url, &written_path, error).into()));
         }
         let Partial { temp, hasher, .. } = partial.take().expect("a partial download was set up");
         let actual = match hasher.finish(&url) {

@@ -95,15 +95,21 @@ pub enum ClientError {
         redact(url)
     )]
     MetadataNeedsBuild { url: Url },
-    #[error("failed to store {} in the cache", redact(url))]
+    #[error("failed to store {} in the cache: {source}", redact(url))]
     Cache {
         url: Url,
         #[source]
         source: Arc<CacheError>,
     },
-    #[error("a disk operation failed for {}", redact(url))]
+    #[error(
+        "a disk operation failed for {}{}: {source}",
+        redact(url),
+        path.as_ref().map(|path| format!(" on \"{}\"", path.display())).unwrap_or_default()
+    )]
     Io {
         url: Url,
+        /// The file, when the error is about one.
+        path: Option<PathBuf>,
         #[source]
         source: Arc<std::io::Error>,
     },
@@ -134,6 +140,16 @@ impl ClientError {
     pub(crate) fn io(url: &Url, error: std::io::Error) -> Self {
         Self::Io {
             url: url.clone(),
+            path: None,
+            source: Arc::new(error),
+        }
+    }
+
+    /// [`Self::io`] for an error about the file at `path`.
+    pub(crate) fn io_at(url: &Url, path: &std::path::Path, error: std::io::Error) -> Self {
+        Self::Io {
+            url: url.clone(),
+            path: Some(path.to_path_buf()),
             source: Arc::new(error),
         }
     }

@@ -584,3 +584,83 @@ fn a_signal_during_a_download_leaves_nothing_behind() {
     }
     assert_eq!(cases, 2);
 }
+
+/// A small tmpfs mounted for a test, unmounted when dropped; `None` (with a visible message)
+/// where it cannot be mounted (not root, no `mount`).
+#[cfg(target_os = "linux")]
+struct SmallDisk(std::path::PathBuf);
+
+#[cfg(target_os = "linux")]
+impl SmallDisk {
+    fn mount(at: &std::path::Path, size: &str) -> Option<Self> {
+        fs_err::create_dir_all(at).unwrap();
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(at)
+            .output()
+            .is_ok_and(|output| output.status.success());
+        if mounted {
+            return Some(Self(at.to_path_buf()));
+        }
+        // Mounting needs privileges that no package gives: skipped (visibly) even in CI.
+        eprintln!(
+            "SKIPPED: cannot mount a tmpfs here (needs root); the disk-full test did not run"
+        );
+        None
+    }
+}
+
+#[cfg(target_os = "linux")]
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+/// A full disk: the error names the file and the OS error, and `--no-cache` leaves no temporary
+/// cache directory behind.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_full_disk_names_the_path_and_the_error() {
+    let ctx = TestContext::new();
+    ctx.create_venv();
+    let Some(disk) = SmallDisk::mount(&ctx.root().join("small"), "256k") else {
+        return;
+    };
+    let wheel = module_wheel("huge", "1.0")
+        .file("huge/blob.bin", noise(1_000_000, 12))
+        .build();
+    let server = IndexServer::builder().wheel(wheel).start();
+    let before = venv_files(&ctx);
+    let venv = ctx.venv().to_string_lossy().to_string();
+    let index = server.index_url();
+    let cache = disk.0.join("cache");
+    let mut cases = 0;
+    for no_cache in [false, true] {
+        let mut command = ctx.command(volley_bin());
+        command.args(["install", "--python", &venv, "-i", &index, "huge"]);
+        if no_cache {
+            command.arg("--no-cache").env("TMPDIR", &disk.0);
+        } else {
+            command.env("VOLLEY_CACHE_DIR", &cache);
+        }
+        let output = command.output().unwrap();
+        let error = assert_failure(&output);
+        assert!(error.contains("No space left on device"), "{error}");
+        assert!(
+            error.contains(&disk.0.display().to_string()),
+            "the path: {error}"
+        );
+        assert_eq!(before, venv_files(&ctx));
+        if no_cache {
+            let left: Vec<_> = fs_err::read_dir(&disk.0)
+                .unwrap()
+                .map(|entry| entry.unwrap().file_name())
+                .filter(|name| name.to_string_lossy().starts_with("volley-cache-"))
+                .collect();
+            assert!(left.is_empty(), "{left:?}");
+        }
+        cases += 1;
+    }
+    assert_eq!(cases, 2);
+}
