@@ -2,11 +2,11 @@
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use tempfile::TempDir;
 
-use crate::{CacheBucket, CacheError, write_atomic};
+use crate::{CacheBucket, CacheError, LockedFile, write_atomic};
 
 /// The standard cache directory tag (<https://bford.info/cachedir/>), so that backup tools skip
 /// the cache.
@@ -33,7 +33,13 @@ struct Inner {
     created: Mutex<HashSet<PathBuf>>,
     /// Held only to keep a throw-away cache alive; removed on drop.
     _temp: Option<TempDir>,
+    /// The shared lock on [`LOCK`], once taken ([`Cache::lock_shared`]).
+    shared_lock: OnceLock<LockedFile>,
 }
+
+/// The lock file of the whole cache: commands that use the cache hold it shared, `cache clean`
+/// and `cache prune` exclusive, so that removing entries never pulls them from under a run.
+pub(crate) const LOCK: &str = ".lock";
 
 impl Cache {
     /// Open (creating if needed) the cache at `root`, and write its `CACHEDIR.TAG` and
@@ -49,6 +55,7 @@ impl Cache {
                 root,
                 created: Mutex::default(),
                 _temp: None,
+                shared_lock: OnceLock::new(),
             }),
         })
     }
@@ -73,6 +80,7 @@ impl Cache {
                 root,
                 created: Mutex::default(),
                 _temp: Some(temp),
+                shared_lock: OnceLock::new(),
             }),
         })
     }
@@ -97,6 +105,23 @@ impl Cache {
             }
         }
         Ok(())
+    }
+
+    /// Take a shared lock on the whole cache, held as long as this cache or a clone of it lives
+    /// (once per cache: later calls do nothing). While `clean` or `prune` runs elsewhere it
+    /// waits, calling `on_wait` once first.
+    pub fn lock_shared(&self, on_wait: impl FnOnce()) -> Result<(), CacheError> {
+        if self.inner.shared_lock.get().is_none() {
+            let lock = LockedFile::acquire_shared(&self.root().join(LOCK), on_wait)?;
+            let _ = self.inner.shared_lock.set(lock);
+        }
+        Ok(())
+    }
+
+    /// Take the cache's lock exclusively (for `clean` and `prune`), waiting for every run that
+    /// holds it shared to end, calling `on_wait` once first. Released when the value is dropped.
+    pub fn lock_exclusive(&self, on_wait: impl FnOnce()) -> Result<LockedFile, CacheError> {
+        LockedFile::acquire(&self.root().join(LOCK), on_wait)
     }
 
     /// The cache's root directory (absolute).

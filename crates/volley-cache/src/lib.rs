@@ -17,6 +17,11 @@
 //!   filesystem.
 //! - Every format carries a version in its bucket directory name (`wheels-v1`); a change of
 //!   format is a new bucket, and `prune` removes the old ones.
+//! - Removing entries (`clean`, `prune`) under a running install would make it fail: runs hold
+//!   `<root>/.lock` shared ([`Cache::lock_shared`]), and removal takes it exclusively
+//!   ([`Cache::lock_exclusive`]), so each waits for the other.
+//! - `--no-cache` directories are `volley-cache-<pid>-*` in the system's temporary directory, so
+//!   that those of killed processes can be found and removed ([`remove_stale_temp_dirs`]).
 
 mod bucket;
 mod cache;

@@ -17,7 +17,7 @@ use std::io::{self, BufRead, BufReader};
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
-use crate::cache::{CACHEDIR_TAG, GITIGNORE};
+use crate::cache::{CACHEDIR_TAG, GITIGNORE, LOCK};
 use crate::file::TEMP_PREFIX;
 use crate::{Cache, CacheBucket, CacheError};
 
@@ -43,7 +43,7 @@ impl Cache {
             for entry in read_dir_or_empty(self.root())? {
                 let entry = entry?;
                 let name = entry.file_name();
-                if name == CACHEDIR_TAG || name == GITIGNORE {
+                if name == CACHEDIR_TAG || name == GITIGNORE || name == LOCK {
                     continue;
                 }
                 remove_counted(&entry.path(), &mut summary)?;

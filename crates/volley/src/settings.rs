@@ -267,7 +267,24 @@ impl CacheSettings {
         bail!("no cache directory: set VOLLEY_CACHE_DIR or HOME, or pass --cache-dir or --no-cache")
     }
 
+    /// The cache, locked shared for as long as it lives: `cache clean` waits for this run to
+    /// end, and this run for a clean under way.
     pub fn open(&self) -> Result<volley_cache::Cache> {
+        let cache = self.open_unlocked()?;
+        if let Self::Path(path) = self {
+            cache.lock_shared(|| {
+                eprintln!(
+                    "Waiting for `volley cache clean` to finish with {}",
+                    path.display()
+                );
+            })?;
+        }
+        Ok(cache)
+    }
+
+    /// The cache without its shared lock, for `cache clean` and `prune` (which lock it
+    /// exclusively).
+    pub fn open_unlocked(&self) -> Result<volley_cache::Cache> {
         Ok(match self {
             Self::Path(path) => volley_cache::Cache::from_path(path.clone())?,
             Self::Temporary => volley_cache::Cache::temp()?,

@@ -24,15 +24,30 @@ pub fn cache(
             }
         },
         CacheCommand::Clean { packages } => {
-            let cache = settings.open()?;
+            let cache = settings.open_unlocked()?;
+            let _lock = lock_exclusive(&cache, &printer)?;
             printer.status(removed(cache.clean(&packages)?));
         }
         CacheCommand::Prune => {
-            let cache = settings.open()?;
+            let cache = settings.open_unlocked()?;
+            let _lock = lock_exclusive(&cache, &printer)?;
             printer.status(removed(cache.prune()?));
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The cache's lock, exclusive: other volley runs using the cache finish first.
+fn lock_exclusive(
+    cache: &volley_cache::Cache,
+    printer: &Printer,
+) -> Result<volley_cache::LockedFile> {
+    Ok(cache.lock_exclusive(|| {
+        printer.status(format!(
+            "Waiting for other volley processes to finish with {}",
+            cache.root().display()
+        ));
+    })?)
 }
 
 /// `Removed 12 files (1.2 MiB)`.

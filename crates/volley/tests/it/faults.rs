@@ -664,3 +664,53 @@ fn a_full_disk_names_the_path_and_the_error() {
     }
     assert_eq!(cases, 2);
 }
+
+/// `volley cache clean` while an install runs waits for it (saying so) rather than pulling the
+/// cache from under it: both succeed.
+#[test]
+fn cache_clean_waits_for_a_running_install() {
+    use std::time::Duration;
+
+    let ctx = TestContext::new();
+    ctx.create_venv();
+    let wheel = module_wheel("busy", "1.0")
+        .file("busy/blob.bin", noise(100_000, 13))
+        .build();
+    let filename = wheel.filename.clone();
+    let server = IndexServer::builder().wheel(wheel).start();
+    server.inject(Fault::new(
+        &filename,
+        FaultKind::SlowBody {
+            chunk: 10_000,
+            delay: Duration::from_millis(100),
+        },
+        1,
+    ));
+    let venv = ctx.venv().to_string_lossy().to_string();
+    let index = server.index_url();
+    let install = ctx
+        .command(volley_bin())
+        .args(["install", "--python", &venv, "-i", &index, "busy"])
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    while !server
+        .requests()
+        .iter()
+        .any(|request| request.path.ends_with(&filename))
+    {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let clean = volley(&ctx, &["cache", "clean"]);
+    let installed = install.wait_with_output().unwrap();
+    assert_success(&installed);
+    assert_success(&clean);
+    assert!(
+        stderr(&clean).contains("Waiting for other volley processes"),
+        "{}",
+        stderr(&clean)
+    );
+    assert!(pip_freeze(&ctx).contains("busy==1.0"));
+    assert_pip_check(&ctx);
+}
