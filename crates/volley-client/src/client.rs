@@ -133,6 +133,32 @@ impl RegistryClient {
         &self.inner().cache
     }
 
+    /// The text of a small file at `url` (a requirements file named by URL, as pip fetches
+    /// it): the same credentials, certificates, proxy, retries and body cap as everything else,
+    /// decoded as UTF-8 (lossily). `file:` URLs are read from disk. Not cached. Offline, fails
+    /// with [`ClientError::Offline`].
+    pub async fn fetch_text(&self, url: &Url) -> Result<String, ClientError> {
+        if url.scheme() == "file" {
+            let path = url.to_file_path().map_err(|()| ClientError::InvalidPage {
+                url: url.clone(),
+                reason: "not a local path".to_string(),
+            })?;
+            let bytes = tokio::fs::read(&path)
+                .await
+                .map_err(|error| ClientError::io_at(url, &path, error))?;
+            return Ok(String::from_utf8_lossy(&bytes).into_owned());
+        }
+        if self.inner().offline {
+            return Err(ClientError::Offline { what: redact(url) });
+        }
+        let fetched = self
+            .inner()
+            .http
+            .get_bytes(url, FetchKind::Metadata, HeaderMap::new())
+            .await?;
+        Ok(String::from_utf8_lossy(&fetched.bytes).into_owned())
+    }
+
     /// The files of project `name`: those of the first index that has it (an index that
     /// answers 404 or 410 does not have it), or of every index that has it, as the
     /// [`IndexStrategy`] says, and those of every find-links location. Fails with

@@ -738,14 +738,22 @@ impl Unpacker {
             });
         }
         let (top, rest) = entry.path.split_once('/').unwrap_or((&entry.path, ""));
-        if rest.is_empty() || !top.ends_with(".data") {
-            return Ok(());
-        }
         let invalid = |reason: String| InstallError::InvalidDataEntry {
             wheel: self.wheel.clone(),
             entry: entry.name.clone(),
             reason,
         };
+        // `x.data/scripts/../../y` would land at the root; pip refuses it (it splits the
+        // normalized path into `<data dir>/<scheme key>/<path>`, which fails), and so does volley.
+        let named_top = entry.name.split('/').next().unwrap_or_default();
+        if named_top.ends_with(".data") && top != named_top {
+            return Err(invalid(format!(
+                "it climbs out of {named_top}/<scheme key>/ with \"..\""
+            )));
+        }
+        if rest.is_empty() || !top.ends_with(".data") {
+            return Ok(());
+        }
         let Some((key, _)) = rest.split_once('/') else {
             return Err(invalid(format!("expected {top}/<scheme key>/<path>")));
         };
@@ -791,6 +799,7 @@ impl Unpacker {
                 &mut writer,
                 record_hasher.as_mut(),
                 &mut buffer,
+                row.and_then(|row| row.size).map(|limit| (entry, limit)),
             )?;
             drop(writer);
             if let (Some(row), Some(hasher)) = (row, record_hasher) {
@@ -802,12 +811,15 @@ impl Unpacker {
     }
 
     /// Streams an entry into `writer` and `record_hasher` (if any); returns its sha256 and size.
+    /// With a `limit` (the entry and its size in RECORD), an entry that grows past it stops
+    /// there, so a zip whose headers claim far more than RECORD is not extracted whole first.
     fn copy(
         &self,
         reader: &mut impl Read,
         writer: &mut fs_err::File,
         mut record_hasher: Option<&mut RecordHasher>,
         buffer: &mut [u8],
+        limit: Option<(&ArchiveEntry, u64)>,
     ) -> Result<(String, u64), InstallError> {
         let mut sha256 = Sha256::new();
         let mut size = 0u64;
@@ -820,6 +832,16 @@ impl Unpacker {
             }
             let chunk = &buffer[..read];
             size += read as u64;
+            if let Some((entry, expected)) = limit
+                && size > expected
+            {
+                return Err(InstallError::SizeMismatch {
+                    wheel: self.wheel.clone(),
+                    entry: entry.name.clone(),
+                    expected,
+                    actual: size,
+                });
+            }
             sha256.update(chunk);
             if let Some(hasher) = record_hasher.as_deref_mut() {
                 hasher.update(chunk);

@@ -82,7 +82,7 @@ pub enum RequirementsError {
         limit: usize,
     },
     #[error(
-        "error in {origin}: remote requirements file \"{url}\" is not supported yet (download it and pass the local path)"
+        "error in {origin}: nested remote requirements file \"{url}\" is not supported (pass it with -r URL on the command line, or download it)"
     )]
     Remote { origin: Origin, url: String },
     #[error(

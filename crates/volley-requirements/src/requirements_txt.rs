@@ -405,7 +405,8 @@ impl<'a> Parser<'a> {
         origin: &Origin,
         kind: Kind,
     ) -> Result<(), RequirementsError> {
-        if is_remote(target) {
+        // A relative path in a file read from a URL would be a URL too.
+        if is_remote(target) || is_remote(&origin.path.to_string_lossy()) {
             return Err(RequirementsError::Remote {
                 origin: origin.clone(),
                 url: target.to_string(),
@@ -895,7 +896,14 @@ flask --pre
 
     #[test]
     fn error_remote_files() {
-        insta::assert_snapshot!(error("-r https://example.com/requirements.txt\n"), @r#"error in requirements.txt line 1: remote requirements file "https://example.com/requirements.txt" is not supported yet (download it and pass the local path)"#);
+        insta::assert_snapshot!(error("-r https://example.com/requirements.txt\n"), @r#"error in requirements.txt line 1: nested remote requirements file "https://example.com/requirements.txt" is not supported (pass it with -r URL on the command line, or download it)"#);
+        let from_url = RequirementsTxt::parse_str(
+            "six\n-r other.txt\n",
+            Path::new("https://example.com/dir/r.txt"),
+            &no_vars,
+        )
+        .unwrap_err();
+        insta::assert_snapshot!(from_url, @r#"error in https://example.com/dir/r.txt line 2: nested remote requirements file "other.txt" is not supported (pass it with -r URL on the command line, or download it)"#);
         insta::assert_snapshot!(error("-c file://not-a-local-host/x.txt\n"), @r#"error in requirements.txt line 1: invalid file URL "file://not-a-local-host/x.txt""#);
         let error = RequirementsTxt::parse_file(Path::new("HTTPS://example.com/r.txt"), &no_vars)
             .unwrap_err();

@@ -393,6 +393,13 @@ fn refuses_path_traversal() {
         .build()
         .write_to(context.root());
     insta::assert_snapshot!(install_fails(&context, &wheel), @r#"wheel victim-1.0-py3-none-any.whl: entry "victim-1.0.data/scripts/../../../evil" escapes the installation directory"#);
+    // Out of the `.data` directory but still inside the wheel: pip refuses it, so does volley
+    // (it would land at the root of site-packages).
+    let wheel = valid_package()
+        .raw_entry("victim-1.0.data/scripts/../../sneaky.py", "x")
+        .build()
+        .write_to(context.root());
+    insta::assert_snapshot!(install_fails(&context, &wheel), @r#"wheel victim-1.0-py3-none-any.whl: entry "victim-1.0.data/scripts/../../sneaky.py" is not a valid .data path: it climbs out of victim-1.0.data/<scheme key>/ with "..""#);
 }
 
 #[test]
@@ -468,6 +475,37 @@ fn refuses_a_record_hash_mismatch() {
         .build()
         .write_to(context.root());
     insta::assert_snapshot!(install_fails(&context, &wheel), @r#"wheel victim-1.0-py3-none-any.whl: entry "victim/mod.py" does not match RECORD: expected sha256=2e5Cw8ZR88C8WHbzE89exl9FKilAGnG3KZRiYO9ogt0, got sha256=Crrh4K5yghbuRJk8Wjp1X4scOH2Uf8TE9yyrDkqEIUs"#);
+}
+
+/// An entry larger than RECORD says is refused once it passes that size, not after being
+/// extracted whole (a zip can claim any size in its headers).
+#[test]
+fn a_file_larger_than_record_says_stops_early() {
+    let context = TestContext::new();
+    let big = 4_000_000;
+    let built = valid_package()
+        .file("victim/big.bin", vec![0u8; big])
+        .build();
+    let bytes = rewrite_wheel(
+        &built,
+        |name, content, _| {
+            if name.ends_with("/RECORD") {
+                let text = String::from_utf8(content.clone()).unwrap();
+                let needle = format!(",{big}\n");
+                assert!(text.contains(&needle), "{text}");
+                *content = text.replacen(&needle, ",10\n", 1).into_bytes();
+            }
+            true
+        },
+        |_| {},
+    );
+    let wheel = write_wheel(&context, &built.filename, &bytes);
+    let error = install_fails(&context, &wheel);
+    let (_, got) = error
+        .split_once("expected 10 bytes, got ")
+        .unwrap_or_else(|| panic!("{error}"));
+    let got: usize = got.trim().parse().unwrap();
+    assert!(got < 1_000_000, "read {got} bytes before stopping: {error}");
 }
 
 #[test]

@@ -22,7 +22,13 @@ pub async fn compile(
     let config = crate::settings::pip_config(&global, env, "install")?;
     crate::settings::apply_pip_config(&config, &mut global, &mut args.index, &mut args.resolve);
     let global = &global;
-    let request = Request::read(&[], &args.src_files, &args.resolve.constraint, &env.cwd)?;
+    let request = Request::read_fetching(
+        &[],
+        &args.src_files,
+        &args.resolve.constraint,
+        &env.cwd,
+        &super::request::client_fetch(&args.index, global, env),
+    )?;
     let mode = ResolveMode::default();
     let resolved = resolve(
         &request,

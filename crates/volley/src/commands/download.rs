@@ -57,11 +57,12 @@ pub async fn download(
             args.no_deps,
         )?;
     }
-    let request = Request::read(
+    let request = Request::read_fetching(
         &args.requirements,
         &args.requirement,
         &args.resolve.constraint,
         &env.cwd,
+        &super::request::client_fetch(&args.index, global, env),
     )?;
     if request.requirements.is_empty() {
         bail!("no requirements given: name packages or pass -r FILE");

@@ -108,11 +108,12 @@ pub async fn install(
         )
         .await;
     }
-    let request = Request::read(
+    let request = Request::read_fetching(
         &args.requirements,
         &args.requirement,
         &args.resolve.constraint,
         &env.cwd,
+        &super::request::client_fetch(&args.index, global, env),
     )?;
     let mut request = request;
     request.add_editables(&args.editable, &env.cwd)?;

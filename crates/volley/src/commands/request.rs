@@ -5,6 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use url::Url;
 use volley_build::DirectRequirement;
 use volley_packaging::{
     HashDigest, Operator, PackageName, Requirement, VersionOrUrl, parse_requirement,
@@ -78,12 +79,57 @@ fn is_pinned(requirement: &Requirement) -> bool {
     }
 }
 
+/// Fetches the text of a requirements file named by an `http(s)` URL.
+pub type Fetch<'a> = &'a dyn Fn(&Url) -> Result<String>;
+
+/// A [`Fetch`] through a client made from the command's index options (so with the same
+/// credentials, certificates, proxy, retries and timeouts as the rest of the run). It blocks
+/// the async worker it runs on while it waits: call it from the multi-threaded runtime.
+pub fn client_fetch<'a>(
+    index: &'a crate::cli::IndexArgs,
+    global: &'a crate::cli::GlobalArgs,
+    env: &'a crate::settings::Environment,
+) -> impl Fn(&Url) -> Result<String> + 'a {
+    move |url: &Url| {
+        let cache = crate::settings::CacheSettings::resolve(global, env)?.open()?;
+        let client = volley_client::RegistryClient::new(
+            crate::settings::client_options(index, env)?,
+            cache,
+            std::sync::Arc::new(volley_client::NoReporter),
+        )?;
+        let url = url.clone();
+        let text = tokio::task::block_in_place(|| {
+            tokio::runtime::Handle::current().block_on(async move { client.fetch_text(&url).await })
+        })?;
+        Ok(text)
+    }
+}
+
 impl Request {
+    /// [`Self::read_fetching`] where a requirements file named by URL is an error.
     pub fn read(
         command_line: &[String],
         requirement_files: &[PathBuf],
         constraint_files: &[PathBuf],
         cwd: &Path,
+    ) -> Result<Self> {
+        Self::read_fetching(
+            command_line,
+            requirement_files,
+            constraint_files,
+            cwd,
+            &|url: &Url| bail!("cannot fetch the requirements file {url} here"),
+        )
+    }
+
+    /// The request from command-line requirements, `-r` and `-c` files; a file named by an
+    /// `http(s)` URL is fetched with `fetch`, as pip does.
+    pub fn read_fetching(
+        command_line: &[String],
+        requirement_files: &[PathBuf],
+        constraint_files: &[PathBuf],
+        cwd: &Path,
+        fetch: Fetch<'_>,
     ) -> Result<Self> {
         let mut request = Self::default();
         for text in command_line {
@@ -99,7 +145,7 @@ impl Request {
             }
         }
         for path in requirement_files {
-            let file = read_file(path, cwd)?;
+            let file = read_file(path, cwd, fetch)?;
             let label = format!("-r {}", path.display());
             for entry in &file.requirements {
                 if let Some(direct) = direct(entry, cwd)? {
@@ -136,7 +182,7 @@ impl Request {
             request.file_options.merge(file);
         }
         for path in constraint_files {
-            let file = read_file(path, cwd)?;
+            let file = read_file(path, cwd, fetch)?;
             // Everything in a constraints file constrains; nothing in it is installed.
             for entry in file.requirements.iter().chain(&file.constraints) {
                 request.constraints.push(named(entry)?);
@@ -215,7 +261,24 @@ fn direct(entry: &RequirementEntry, cwd: &Path) -> Result<Option<DirectRequireme
         .with_context(|| format!("{}", entry.origin))
 }
 
-fn read_file(path: &Path, cwd: &Path) -> Result<RequirementsTxt> {
+fn read_file(path: &Path, cwd: &Path, fetch: Fetch<'_>) -> Result<RequirementsTxt> {
+    let text = path.to_string_lossy();
+    if let Some((scheme, _)) = text.split_once("://")
+        && (scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https"))
+    {
+        let url = Url::parse(&text).with_context(|| format!("invalid URL \"{text}\""))?;
+        let content = fetch(&url).with_context(|| {
+            format!(
+                "cannot fetch requirements from {}",
+                volley_client::redact(&url)
+            )
+        })?;
+        // Messages name the URL; files it includes by a relative path are refused (they would
+        // have to be fetched too).
+        let origin = PathBuf::from(volley_client::redact(&url));
+        return RequirementsTxt::parse_str(&content, &origin, &crate::settings::variable)
+            .with_context(|| format!("cannot read requirements from {}", origin.display()));
+    }
     let full = if path.is_absolute() {
         path.to_path_buf()
     } else {

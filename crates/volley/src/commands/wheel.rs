@@ -64,11 +64,12 @@ pub async fn wheel(
     let config = settings::pip_config(&global, env, "wheel")?;
     settings::apply_pip_config(&config, &mut global, &mut args.index, &mut args.resolve);
     args.no_deps |= config.no_deps == Some(true);
-    let request = Request::read(
+    let request = Request::read_fetching(
         &args.requirements,
         &args.requirement,
         &args.resolve.constraint,
         &env.cwd,
+        &super::request::client_fetch(&args.index, &global, env),
     )?;
     if request.is_empty() {
         anyhow::bail!("no requirements given: name packages or pass -r FILE");

@@ -714,3 +714,41 @@ fn cache_clean_waits_for_a_running_install() {
     assert!(pip_freeze(&ctx).contains("busy==1.0"));
     assert_pip_check(&ctx);
 }
+
+/// `-r URL` is fetched (as pip does) with the run's client: here with the index's credentials,
+/// which the file's host shares. A file it includes by a relative path is refused clearly.
+#[test]
+fn requirements_files_by_url_are_fetched_with_the_same_client() {
+    let ctx = TestContext::new();
+    ctx.create_venv();
+    let server = IndexServer::builder()
+        .wheel(module_wheel("remote", "1.0").build())
+        .file("lists", "requirements.txt", "remote==1.0\n")
+        .file("lists", "nested.txt", "-r requirements.txt\n")
+        .basic_auth("user", "s3cret")
+        .start();
+    let venv = ctx.venv().to_string_lossy().to_string();
+    let index = server.index_url().replace("http://", "http://user:s3cret@");
+    let url = server.file_url("requirements.txt");
+    let output = volley(
+        &ctx,
+        &["install", "--python", &venv, "-i", &index, "-r", &url],
+    );
+    assert_success(&output);
+    assert!(pip_freeze(&ctx).contains("remote==1.0"));
+    let fetched = server
+        .requests()
+        .into_iter()
+        .find(|request| request.path.ends_with("/requirements.txt"))
+        .expect("the requirements file was fetched");
+    assert_eq!(fetched.status, Some(200));
+    assert!(fetched.header("authorization").is_some());
+
+    let nested = server.file_url("nested.txt");
+    let error = assert_failure(&volley(
+        &ctx,
+        &["install", "--python", &venv, "-i", &index, "-r", &nested],
+    ));
+    assert!(error.contains("nested remote requirements file"), "{error}");
+    assert!(!error.contains("s3cret"), "{error}");
+}
