@@ -12,7 +12,7 @@ use std::sync::Arc;
 use reqwest::StatusCode;
 use url::Url;
 use volley_cache::CacheError;
-use volley_packaging::{HashAlgorithm, PackageName};
+use volley_packaging::PackageName;
 
 use crate::credentials::redact;
 
@@ -56,16 +56,12 @@ pub enum ClientError {
     },
     #[error("invalid index page {}: {reason}", redact(url))]
     InvalidPage { url: Url, reason: String },
-    #[error(
-        "hash mismatch for {}: expected {algorithm}:{expected}, got {algorithm}:{actual}",
-        redact(url)
-    )]
+    #[error("hash mismatch for {}: expected {expected}, got {actual}", redact(url))]
     HashMismatch {
         url: Url,
-        algorithm: HashAlgorithm,
-        /// Lowercase hex.
+        /// `<algorithm>:<lowercase hex>`.
         expected: Box<str>,
-        /// Lowercase hex.
+        /// `<algorithm>:<lowercase hex>`, in the same algorithm.
         actual: Box<str>,
     },
     #[error(
@@ -109,7 +105,7 @@ pub enum ClientError {
     Io {
         url: Url,
         /// The file, when the error is about one.
-        path: Option<PathBuf>,
+        path: Option<Box<std::path::Path>>,
         #[source]
         source: Arc<std::io::Error>,
     },
@@ -149,7 +145,7 @@ impl ClientError {
     pub(crate) fn io_at(url: &Url, path: &std::path::Path, error: std::io::Error) -> Self {
         Self::Io {
             url: url.clone(),
-            path: Some(path.to_path_buf()),
+            path: Some(path.into()),
             source: Arc::new(error),
         }
     }
@@ -210,9 +206,9 @@ fn describe_sources(indexes: &[Url], find_links: &[String]) -> String {
 fn human_bytes(bytes: u64) -> String {
     const KIB: u64 = 1024;
     const MIB: u64 = 1024 * 1024;
-    if bytes >= MIB && bytes % MIB == 0 {
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
         format!("{} MiB", bytes / MIB)
-    } else if bytes >= KIB && bytes % KIB == 0 {
+    } else if bytes >= KIB && bytes.is_multiple_of(KIB) {
         format!("{} KiB", bytes / KIB)
     } else {
         format!("{bytes} bytes")
@@ -274,9 +270,8 @@ mod tests {
             },
             ClientError::HashMismatch {
                 url: url.clone(),
-                algorithm: HashAlgorithm::Sha256,
-                expected: "00ff".into(),
-                actual: "ff00".into(),
+                expected: "sha256:00ff".into(),
+                actual: "sha256:ff00".into(),
             },
             ClientError::Cancelled { url },
             ClientError::Offline {

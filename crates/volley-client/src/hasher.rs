@@ -117,11 +117,12 @@ impl FileHasher {
                 continue;
             };
             if !expected.digest.eq_ignore_ascii_case(got) {
+                let algorithm = expected.algorithm;
                 return Err(ClientError::HashMismatch {
                     url: url.clone(),
-                    algorithm: expected.algorithm,
-                    expected: expected.digest.to_ascii_lowercase().into(),
-                    actual: got.as_str().into(),
+                    expected: format!("{algorithm}:{}", expected.digest.to_ascii_lowercase())
+                        .into(),
+                    actual: format!("{algorithm}:{got}").into(),
                 });
             }
         }

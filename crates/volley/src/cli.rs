@@ -535,17 +535,6 @@ pub enum CacheCommand {
     Prune,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use clap::CommandFactory;
-
-    #[test]
-    fn command_line_is_consistent() {
-        Cli::command().debug_assert();
-    }
-}
-
 /// The most connections `--max-connections` takes: more would only exhaust file descriptors.
 pub const MAX_CONNECTIONS: usize = 1024;
 
@@ -595,6 +584,7 @@ fn parse_integer(value: &str) -> Result<i128, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::CommandFactory;
 
     #[test]
     fn numeric_values() {
@@ -623,5 +613,10 @@ mod tests {
         for bad in ["NaN", "inf", "-1", "0", "", "x"] {
             assert!(parse_seconds(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn command_line_is_consistent() {
+        Cli::command().debug_assert();
     }
 }

@@ -272,6 +272,10 @@ impl CacheSettings {
     pub fn open(&self) -> Result<volley_cache::Cache> {
         let cache = self.open_unlocked()?;
         if let Self::Path(path) = self {
+            #[allow(
+                clippy::print_stderr,
+                reason = "said while the command waits, before it has a printer"
+            )]
             cache.lock_shared(|| {
                 eprintln!(
                     "Waiting for `volley cache clean` to finish with {}",

@@ -13,13 +13,17 @@ use volley_test_support::{Fault, FaultKind, IndexServer, WheelBuilder};
 
 use super::{client, files_under, index_file, noise};
 
-/// A server with one wheel of about `len` incompressible bytes.
-fn server_with_wheel(len: usize) -> (IndexServer, Vec<u8>) {
+/// A server with one wheel of about `len` incompressible bytes, honouring ranges or not.
+fn server_with_wheel(len: usize, ranges: bool) -> (IndexServer, Vec<u8>) {
     let wheel = WheelBuilder::new("a", "1.0")
         .file("a/blob.bin", noise(len))
         .build();
     let bytes = wheel.bytes.clone();
-    (IndexServer::builder().wheel(wheel).start(), bytes)
+    let server = IndexServer::builder()
+        .wheel(wheel)
+        .range_requests(ranges)
+        .start();
+    (server, bytes)
 }
 
 /// Reads the whole download on a thread of its own; returns how many times the reading
@@ -50,7 +54,11 @@ struct Followed {
 }
 
 async fn follow(len: usize, faults: impl IntoIterator<Item = Fault>) -> Followed {
-    let (server, bytes) = server_with_wheel(len);
+    follow_on(len, true, faults).await
+}
+
+async fn follow_on(len: usize, ranges: bool, faults: impl IntoIterator<Item = Fault>) -> Followed {
+    let (server, bytes) = server_with_wheel(len, ranges);
     for fault in faults {
         server.inject(fault);
     }
@@ -107,11 +115,19 @@ async fn a_retry_is_followed_from_its_first_byte() {
         Fault::new(".whl", FaultKind::Truncate { after: 600_000 }, 1),
         Fault::new(".whl", FaultKind::Delay(Duration::from_secs(1)), 1),
     ];
-    let followed = follow(1_000_000, faults).await;
+    // A server without ranges sends the whole file again: the reading starts over.
+    let followed = follow_on(1_000_000, false, faults.clone()).await;
     let reader = read_on_a_thread(Arc::clone(&followed.progress));
     followed.client.download(&followed.file).await.unwrap();
     let (runs, read) = joined(reader).await;
     assert_eq!(runs, 2, "the reading started over with the retry");
+    assert!(read.unwrap() == followed.bytes);
+    // One with ranges sends the rest: the same reading goes on.
+    let followed = follow_on(1_000_000, true, faults).await;
+    let reader = read_on_a_thread(Arc::clone(&followed.progress));
+    followed.client.download(&followed.file).await.unwrap();
+    let (runs, read) = joined(reader).await;
+    assert_eq!(runs, 1, "the reading went on with the resumed body");
     assert!(read.unwrap() == followed.bytes);
 }
 

@@ -592,6 +592,7 @@ struct SmallDisk(std::path::PathBuf);
 
 #[cfg(target_os = "linux")]
 impl SmallDisk {
+    #[allow(clippy::print_stderr)] // a skipped test says why
     fn mount(at: &std::path::Path, size: &str) -> Option<Self> {
         fs_err::create_dir_all(at).unwrap();
         let mounted = std::process::Command::new("mount")
