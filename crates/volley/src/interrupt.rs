@@ -54,8 +54,9 @@ async fn received() -> &'static str {
 /// Sends SIGINT to this process and waits (up to 10 s) until [`wait`] saw it, so that the step
 /// after this one finds the flag set. For the tests of interruption only.
 pub fn signal_self_for_tests() {
-    let _ = std::process::Command::new("kill")
-        .args(["-INT", &std::process::id().to_string()])
+    // The shell's own `kill`: no package needed.
+    let _ = std::process::Command::new("sh")
+        .args(["-c", &format!("kill -INT {}", std::process::id())])
         .status();
     let flag = flag();
     for _ in 0..1000 {

@@ -560,8 +560,8 @@ fn a_signal_during_a_download_leaves_nothing_behind() {
         {
             std::thread::sleep(Duration::from_millis(20));
         }
-        let status = std::process::Command::new("kill")
-            .args([&format!("-{signal}"), &child.id().to_string()])
+        let status = std::process::Command::new("sh")
+            .args(["-c", &format!("kill -{signal} {}", child.id())])
             .status()
             .unwrap();
         assert!(status.success());
