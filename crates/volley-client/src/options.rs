@@ -97,8 +97,10 @@ pub struct ClientOptions {
 
 /// The default [`ClientOptions::max_body_size`]: PyPI's largest project pages are a few MB.
 pub const DEFAULT_MAX_BODY_SIZE: u64 = 128 * 1024 * 1024;
-/// The default [`ClientOptions::min_transfer_rate`]: 1 KiB/s.
-pub const DEFAULT_MIN_TRANSFER_RATE: u64 = 1024;
+/// The default [`ClientOptions::min_transfer_rate`]: 100 bytes/s. Low on purpose: many
+/// downloads share a slow link (32 of them on 256 kbit/s get about 1 KiB/s each), and a false
+/// alarm costs a retry; a trickle meant to hold volley forever sends far less.
+pub const DEFAULT_MIN_TRANSFER_RATE: u64 = 100;
 
 impl fmt::Debug for ClientOptions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -383,8 +383,9 @@ fn a_trickle_ends_with_an_error_naming_the_rate() {
         .build();
     let filename = wheel.filename.clone();
     let server = IndexServer::builder().wheel(wheel).start();
+    // 10 bytes/s.
     let trickle = || FaultKind::SlowBody {
-        chunk: 10,
+        chunk: 1,
         delay: Duration::from_millis(100),
     };
     let mut cases = 0;
@@ -400,7 +401,7 @@ fn a_trickle_ends_with_an_error_naming_the_rate() {
         assert!(error.contains(suffix), "{error}");
         assert!(error.contains("bytes/s"), "{error}");
         assert!(
-            error.contains("below the minimum of 1024 bytes/s"),
+            error.contains("below the minimum of 100 bytes/s"),
             "{error}"
         );
         cases += 1;
