@@ -44,6 +44,65 @@ pub struct GlobalArgs {
     /// Ignore pip's configuration files and PIP_* environment variables
     #[arg(long, global = true)]
     pub isolated: bool,
+
+    /// Append the verbose log of the run (what -v prints, and debug logs) to FILE
+    #[arg(long, global = true, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+
+    /// No colour in the output (also when NO_COLOR is set; FORCE_COLOR colours even a pipe)
+    #[arg(long, global = true)]
+    pub no_color: bool,
+
+    #[command(flatten)]
+    pub pip: PipGeneralArgs,
+}
+
+/// pip's general options that have no effect in volley, accepted so that pip command lines
+/// run unchanged (see docs/pip-compatibility.md for why each one is ignored).
+#[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Accepted for pip compatibility (no effect)")]
+pub struct PipGeneralArgs {
+    /// Accepted for pip compatibility: volley never asks for input, except `uninstall`'s
+    /// confirmation (skipped with -y)
+    #[arg(long, global = true)]
+    pub no_input: bool,
+
+    /// Accepted for pip compatibility: volley never checks for a newer version of itself
+    #[arg(long, global = true)]
+    pub disable_pip_version_check: bool,
+
+    /// Accepted for pip compatibility: volley warns about no upcoming Python
+    #[arg(long, global = true)]
+    pub no_python_version_warning: bool,
+
+    /// Accepted for pip compatibility: errors are always reported, never as tracebacks
+    #[arg(long, global = true)]
+    pub debug: bool,
+
+    /// Accepted for pip compatibility (s, i, w, b or a): volley checks out version control
+    /// sources into its cache and never meets a path that needs the question
+    #[arg(long, global = true, value_name = "ACTION", value_parser = ["s", "i", "w", "b", "a"])]
+    pub exists_action: Vec<String>,
+
+    /// Accepted for pip compatibility: pip's features `fast-deps` and `truststore` are what
+    /// volley always does
+    #[arg(
+        long,
+        global = true,
+        value_name = "FEATURE",
+        value_parser = ["fast-deps", "truststore", "no-binary-enable-wheel-cache"]
+    )]
+    pub use_feature: Vec<String>,
+
+    /// Accepted for pip compatibility: volley has only its own resolver and certificate
+    /// handling, and warns that the deprecated behaviour is not available
+    #[arg(
+        long,
+        global = true,
+        value_name = "FEATURE",
+        value_parser = ["legacy-resolver", "legacy-certs"]
+    )]
+    pub use_deprecated: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -269,6 +328,33 @@ pub struct InstallArgs {
     #[arg(long)]
     pub no_warn_conflicts: bool,
 
+    /// Ignore the installed packages: resolve and install as if none were installed (what it
+    /// replaces is removed first, as with --force-reinstall)
+    #[arg(long, short = 'I')]
+    pub ignore_installed: bool,
+
+    /// Ignore the Requires-Python of every package
+    #[arg(long)]
+    pub ignore_requires_python: bool,
+
+    /// Refuse to run unless the target interpreter is a virtual environment (exit code 3, as
+    /// pip) [env: PIP_REQUIRE_VIRTUALENV]
+    #[arg(long, alias = "require-venv")]
+    pub require_virtualenv: bool,
+
+    /// Install everything under this alternate root directory: every install path is
+    /// prefixed with DIR (for staging a package, as `make install DESTDIR=...`)
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+
+    /// Show download progress bars: on (the default, on a terminal), off, or raw (as off)
+    #[arg(long, value_name = "WHEN", value_parser = ["on", "off", "raw"])]
+    pub progress_bar: Option<String>,
+
+    /// Removed from pip: refused with pip's error (use --config-settings)
+    #[arg(long, value_name = "OPTIONS", hide = true, allow_hyphen_values = true)]
+    pub global_option: Vec<String>,
+
     /// How files get from the cache into the environment: clone (reflink), hardlink, copy or
     /// symlink [env: VOLLEY_LINK_MODE] [default: clone, falling back to hardlink, then copy]
     #[arg(long, value_name = "MODE")]
@@ -291,6 +377,37 @@ pub struct InstallArgs {
 
     #[command(flatten)]
     pub resolve: ResolveArgs,
+
+    /// Last: its help heading applies to what follows it.
+    #[command(flatten)]
+    pub pip_ignored: PipInstallArgs,
+}
+
+/// pip's install options that have no effect in volley, accepted so that pip command lines
+/// run unchanged (see docs/pip-compatibility.md for why each one is ignored).
+#[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Accepted for pip compatibility (no effect)")]
+pub struct PipInstallArgs {
+    /// Accepted for pip compatibility: volley does not warn about scripts outside PATH
+    #[arg(long)]
+    pub no_warn_script_location: bool,
+
+    /// Accepted for pip compatibility: volley always builds with PEP 517 (setup.py-only
+    /// projects through setuptools' backend)
+    #[arg(long, overrides_with = "no_use_pep517")]
+    pub use_pep517: bool,
+
+    /// Accepted for pip compatibility: volley always builds with PEP 517
+    #[arg(long, overrides_with = "use_pep517")]
+    pub no_use_pep517: bool,
+
+    /// Accepted for pip compatibility: volley's build directories are always removed
+    #[arg(long)]
+    pub no_clean: bool,
+
+    /// Accepted for pip compatibility (warn or ignore): volley does not warn when run as root
+    #[arg(long, value_name = "ACTION", value_parser = ["warn", "ignore"])]
+    pub root_user_action: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -299,7 +416,7 @@ pub struct CompileArgs {
     #[arg(value_name = "SRC_FILE", required = true)]
     pub src_files: Vec<PathBuf>,
 
-    /// Write the pinned requirements to FILE instead of standard output
+    /// Write the pinned requirements to FILE instead of standard output (`-` is standard output)
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output_file: Option<PathBuf>,
 

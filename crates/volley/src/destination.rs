@@ -210,6 +210,30 @@ impl Destination {
     }
 }
 
+/// `--root DIR`: every path of `scheme` moved under `root`, as pip's `change_root` does (an
+/// absolute `/usr/lib/...` becomes `DIR/usr/lib/...`; a drive or root prefix is dropped).
+pub fn change_root(scheme: &Scheme, root: &Path) -> Scheme {
+    let rebase = |path: &Path| {
+        root.join(
+            path.components()
+                .filter(|component| {
+                    !matches!(
+                        component,
+                        std::path::Component::Prefix(_) | std::path::Component::RootDir
+                    )
+                })
+                .collect::<PathBuf>(),
+        )
+    };
+    Scheme {
+        purelib: rebase(&scheme.purelib),
+        platlib: rebase(&scheme.platlib),
+        scripts: rebase(&scheme.scripts),
+        data: rebase(&scheme.data),
+        include: rebase(&scheme.include),
+    }
+}
+
 /// The lock file of the directory `tree`, outside it: `volley-<hash of the path>.lock` in the
 /// temporary directory (as uv locks read-only prefixes).
 fn lock_outside(tree: &Path) -> PathBuf {

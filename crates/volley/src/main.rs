@@ -43,9 +43,12 @@ mod provider;
 mod settings;
 mod target;
 
+use std::ffi::OsString;
+use std::io::IsTerminal;
 use std::process::ExitCode;
+use std::sync::Arc;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 use crate::cli::{Cli, Command};
 use crate::printer::Printer;
@@ -54,7 +57,21 @@ use crate::printer::Printer;
 const INTERRUPT_GRACE: std::time::Duration = std::time::Duration::from_secs(60);
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let arguments: Vec<OsString> = std::env::args_os().collect();
+    // Colour is decided before parsing, so that clap's own messages follow it too.
+    let colors = settings::colors(
+        arguments.iter().any(|argument| argument == "--no-color"),
+        std::io::stderr().is_terminal(),
+    );
+    let command = Cli::command().color(if colors {
+        clap::ColorChoice::Always
+    } else {
+        clap::ColorChoice::Never
+    });
+    let cli = match command
+        .try_get_matches_from(arguments)
+        .and_then(|mut matches| Cli::from_arg_matches_mut(&mut matches))
+    {
         Ok(cli) => cli,
         Err(error) => {
             // clap prints help and version to stdout with exit 0, usage errors with exit 2.
@@ -62,8 +79,31 @@ fn main() -> ExitCode {
             return ExitCode::from(if error.use_stderr() { 2 } else { 0 });
         }
     };
-    let printer = Printer::new(cli.global.quiet, cli.global.verbose);
-    init_tracing(cli.global.verbose);
+    let mut printer = Printer::new(cli.global.quiet, cli.global.verbose);
+    let log = match &cli.global.log {
+        Some(path) => match fs_err::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+        {
+            Ok(file) => Some(Arc::new(file)),
+            Err(error) => {
+                printer.error(&anyhow::anyhow!("cannot open the log file: {error}"));
+                return ExitCode::FAILURE;
+            }
+        },
+        None => None,
+    };
+    if let Some(log) = &log {
+        printer = printer.with_log(Arc::clone(log));
+    }
+    init_tracing(cli.global.verbose, colors, log);
+    for feature in &cli.global.pip.use_deprecated {
+        printer.warn(format!(
+            "--use-deprecated {feature} is ignored: volley has only its own resolver and \
+             certificate handling"
+        ));
+    }
     // reqwest is built without a default TLS crypto provider (see CRATES.md): pick ring.
     let _ = rustls::crypto::ring::default_provider().install_default();
 
@@ -125,29 +165,42 @@ async fn run(cli: Cli, printer: Printer) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn init_tracing(verbose: u8) {
-    use tracing_subscriber::EnvFilter;
+/// The debug logs of `-vv`, which `--log FILE` records whatever the verbosity.
+const DEBUG_LOGS: &str = "volley=debug,volley_client=debug,volley_resolver=debug,warn,\
+                          rustls_platform_verifier=off";
+
+/// Logs to stderr at the verbosity asked, coloured only when `colors`; with `--log`, also the
+/// debug logs to the log file, with the time of each line.
+fn init_tracing(verbose: u8, colors: bool, log: Option<Arc<fs_err::File>>) {
+    use tracing_subscriber::prelude::*;
+    use tracing_subscriber::{EnvFilter, Layer, fmt};
     let default = match verbose {
         // rustls-platform-verifier logs each certificate it refuses as an error, which the
         // command then reports itself, with a hint: once is enough.
         0 | 1 => "warn,rustls_platform_verifier=off",
-        2 => {
-            "volley=debug,volley_client=debug,volley_resolver=debug,warn,\
-             rustls_platform_verifier=off"
-        }
+        2 => DEBUG_LOGS,
         _ => "trace",
     };
     let filter = EnvFilter::try_from_env("VOLLEY_LOG").unwrap_or_else(|_| EnvFilter::new(default));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let stderr = fmt::layer()
         .with_writer(std::io::stderr)
-        .with_target(false);
+        .with_target(false)
+        .with_ansi(colors);
     // At -vvv each line says when it happened (seconds since start): a timeline of the run.
-    let _ = if verbose >= 3 {
-        builder
-            .with_timer(tracing_subscriber::fmt::time::uptime())
-            .try_init()
+    let stderr = if verbose >= 3 {
+        stderr.with_timer(fmt::time::uptime()).boxed()
     } else {
-        builder.without_time().try_init()
+        stderr.without_time().boxed()
     };
+    let file = log.map(|log| {
+        fmt::layer()
+            .with_writer(log)
+            .with_target(false)
+            .with_ansi(false)
+            .with_filter(EnvFilter::new(if verbose >= 3 { "trace" } else { DEBUG_LOGS }))
+    });
+    let _ = tracing_subscriber::registry()
+        .with(stderr.with_filter(filter))
+        .with(file)
+        .try_init();
 }

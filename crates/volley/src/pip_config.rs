@@ -128,6 +128,9 @@ pub struct PipConfig {
     /// Whether to warn about broken dependencies after an install: `no-warn-conflicts`, whose
     /// value is stored as is, as pip does (`no-warn-conflicts = false` silences the warning).
     pub warn_conflicts: Option<bool>,
+    /// `require-virtualenv` (`PIP_REQUIRE_VIRTUALENV`, alias `require-venv`): refuse to install
+    /// outside a virtual environment.
+    pub require_virtualenv: Option<bool>,
 }
 
 /// Where a configuration value was read.

@@ -2,18 +2,25 @@
 //!
 //! Everything for humans goes to stderr (as uv does), so stdout stays clean for output meant
 //! for files and pipes (`compile`, `cache dir`).
+//!
+//! With `--log FILE`, every line for humans is also appended to the file, whatever `-q` and
+//! `-v` hide on the terminal (pip's "verbose appending log").
 
 #![allow(clippy::print_stderr, clippy::print_stdout)] // the binary's one printing place
 
 use std::fmt::Display;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Debug, Clone)]
 pub struct Printer {
     quiet: bool,
     verbose: bool,
-    stderr_is_terminal: bool,
+    /// Progress bars may be drawn: stderr is a terminal, and `--progress-bar off` was not given.
+    bars: bool,
+    /// `--log FILE`, opened for appending.
+    log: Option<Arc<fs_err::File>>,
 }
 
 impl Printer {
@@ -21,7 +28,26 @@ impl Printer {
         Self {
             quiet: quiet > 0,
             verbose: verbose > 0,
-            stderr_is_terminal: std::io::stderr().is_terminal(),
+            bars: std::io::stderr().is_terminal(),
+            log: None,
+        }
+    }
+
+    /// Also append every line to `log` (`--log FILE`).
+    pub fn with_log(mut self, log: Arc<fs_err::File>) -> Self {
+        self.log = Some(log);
+        self
+    }
+
+    /// `--progress-bar off`: no progress bars, even on a terminal.
+    pub fn hide_bars(&mut self) {
+        self.bars = false;
+    }
+
+    /// Appends `line` to the `--log` file; a failing write does not stop the command.
+    fn record(&self, line: &dyn Display) {
+        if let Some(log) = &self.log {
+            let _ = (&**log).write_all(format!("{line}\n").as_bytes());
         }
     }
 
@@ -32,11 +58,12 @@ impl Printer {
     /// Progress bars are drawn only on a terminal, and not with `-q` or `-v` (whose log lines
     /// would tear them).
     pub fn shows_bars(&self) -> bool {
-        self.stderr_is_terminal && !self.quiet && !self.verbose
+        self.bars && !self.quiet && !self.verbose
     }
 
     /// A status line on stderr, hidden by `-q`.
     pub fn status(&self, line: impl Display) {
+        self.record(&line);
         if !self.quiet {
             eprintln!("{line}");
         }
@@ -44,6 +71,7 @@ impl Printer {
 
     /// A log line shown with `-v`.
     pub fn verbose(&self, line: impl Display) {
+        self.record(&line);
         if self.is_verbose() {
             eprintln!("{line}");
         }
@@ -51,6 +79,7 @@ impl Printer {
 
     /// A warning, shown unless `-q`.
     pub fn warn(&self, message: impl Display) {
+        self.record(&format_args!("warning: {message}"));
         if !self.quiet {
             eprintln!("warning: {message}");
         }
@@ -59,6 +88,7 @@ impl Printer {
     /// An error message that does not stop the command (pip's `ERROR:` lines), shown even
     /// with `-q`.
     pub fn error_message(&self, message: impl Display) {
+        self.record(&format_args!("error: {message}"));
         eprintln!("error: {message}");
     }
 
@@ -84,16 +114,20 @@ impl Printer {
 
     /// An error with its chain of causes and, for errors volley knows, a hint.
     pub fn error(&self, error: &anyhow::Error) {
-        eprintln!("error: {error}");
+        let mut lines = vec![format!("error: {error}")];
         for cause in error.chain().skip(1) {
             let text = cause.to_string();
             // Library errors often repeat their source's message; print each line once.
             if !error.to_string().contains(&text) {
-                eprintln!("  caused by: {text}");
+                lines.push(format!("  caused by: {text}"));
             }
         }
         if let Some(hint) = crate::commands::hint_for(error) {
-            eprintln!("hint: {hint}");
+            lines.push(format!("hint: {hint}"));
+        }
+        for line in lines {
+            self.record(&line);
+            eprintln!("{line}");
         }
     }
 }

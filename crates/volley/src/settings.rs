@@ -515,3 +515,16 @@ pub fn format_control(values: &[String]) -> Result<volley_resolver::NameSet> {
     }
     Ok(set)
 }
+
+/// Whether output may be coloured: never with `--no-color` or a non-empty `NO_COLOR`
+/// (no-color.org), always with a non-empty `FORCE_COLOR`, else only when stderr is a terminal.
+pub fn colors(no_color_flag: bool, stderr_is_terminal: bool) -> bool {
+    let set = |name: &str| std::env::var_os(name).is_some_and(|value| !value.is_empty());
+    if no_color_flag || set("NO_COLOR") {
+        false
+    } else if set("FORCE_COLOR") {
+        true
+    } else {
+        stderr_is_terminal
+    }
+}

@@ -54,7 +54,8 @@ pub async fn compile(
             text
         }
     };
-    match &args.output_file {
+    // `-o -` is standard output, as in pip-compile.
+    match args.output_file.as_ref().filter(|path| path.as_os_str() != "-") {
         Some(path) => {
             let path = if path.is_absolute() {
                 path.clone()
@@ -146,7 +147,11 @@ fn header(args: &CompileArgs, resolved: &Resolved) -> String {
     if args.format == CompileFormat::PylockToml {
         command.push_str(" --format pylock.toml");
     }
-    if let Some(output) = &args.output_file {
+    if let Some(output) = args
+        .output_file
+        .as_ref()
+        .filter(|path| path.as_os_str() != "-")
+    {
         let _ = write!(command, " --output-file={}", output.display());
     }
     for file in &args.src_files {

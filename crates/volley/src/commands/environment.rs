@@ -28,6 +28,8 @@ pub struct Target {
     pub interpreter: Interpreter,
     /// One distribution per normalized name, in site-packages order.
     pub installed: Vec<InstalledDist>,
+    /// The interpreter was found (`$VIRTUAL_ENV`, `.venv`), not named with `--python`.
+    pub found: bool,
 }
 
 impl Target {
@@ -40,11 +42,8 @@ impl Target {
         printer: &Printer,
     ) -> Result<Self> {
         let cache = CacheSettings::resolve(global, env)?.open()?;
-        let interpreter = Interpreter::find(
-            &settings::python_request(python, env),
-            &env.discovery(),
-            Some(&cache),
-        )?;
+        let request = settings::python_request(python, env);
+        let interpreter = Interpreter::find(&request, &env.discovery(), Some(&cache))?;
         printer.verbose(format!(
             "using Python {} at {}",
             interpreter.python_full_version,
@@ -54,7 +53,20 @@ impl Target {
         Ok(Self {
             interpreter,
             installed,
+            found: matches!(request, volley_python::PythonRequest::Default),
         })
+    }
+
+    /// "Using Python X.Y.Z environment at PATH" when the environment was found rather than
+    /// named, for commands that change it.
+    pub fn announce(&self, env: &Environment, printer: &Printer) {
+        if self.found {
+            printer.status(format!(
+                "Using Python {} environment at {}",
+                self.interpreter.python_full_version,
+                display_prefix(&self.interpreter, &env.cwd)
+            ));
+        }
     }
 
     /// Lists the distributions again: a command that changes the environment does so after it
@@ -114,4 +126,14 @@ pub fn direct_url(dist: &InstalledDist, printer: &Printer) -> Option<DirectUrl> 
 /// `--exclude`-style filter of a listing: pip's hidden names plus `excluded`.
 pub fn is_listed(dist: &InstalledDist, excluded: &HashSet<PackageName>) -> bool {
     !is_stdlib_package(&dist.name) && !excluded.contains(&dist.name)
+}
+
+/// The environment's directory as the user would write it: relative to `cwd` when inside it
+/// (`.venv`), else absolute.
+pub fn display_prefix(interpreter: &Interpreter, cwd: &std::path::Path) -> String {
+    let prefix = &interpreter.sys_prefix;
+    match prefix.strip_prefix(cwd) {
+        Ok(relative) if !relative.as_os_str().is_empty() => relative.display().to_string(),
+        _ => prefix.display().to_string(),
+    }
 }

@@ -21,7 +21,9 @@ use volley_resolver::{CandidateSource, ResolvedPackage, Upgrade};
 use crate::builds::Builds;
 use crate::cli::{GlobalArgs, InstallArgs};
 use crate::commands::request::Request;
-use crate::commands::resolve::{ResolveMode, Resolved, resolve, warn_if_yanked};
+use crate::commands::resolve::{
+    ResolveMode, Resolved, VirtualenvRequired, resolve, warn_if_yanked,
+};
 use crate::destination::Destination;
 use crate::direct::{DirectPackage, DirectPackages};
 use crate::prepare::Preparer;
@@ -72,14 +74,24 @@ pub async fn install(
     mut args: InstallArgs,
     global: &GlobalArgs,
     env: &Environment,
-    printer: Printer,
+    mut printer: Printer,
 ) -> Result<ExitCode> {
+    if !args.global_option.is_empty() {
+        // pip's error for an option it removed (setup.py options have no PEP 517 equivalent).
+        printer.error_message("no such option: --global-option");
+        printer.status("hint: pass settings to the build backend with --config-settings KEY=VALUE");
+        return Ok(ExitCode::from(2));
+    }
+    if args.progress_bar.as_deref().is_some_and(|when| when != "on") {
+        printer.hide_bars();
+    }
     let mut global = global.clone();
     let config = settings::pip_config(&global, env, "install")?;
     settings::apply_pip_config(&config, &mut global, &mut args.index, &mut args.resolve);
     args.no_deps |= config.no_deps == Some(true);
     args.require_hashes |= config.require_hashes == Some(true);
     args.break_system_packages |= config.break_system_packages == Some(true);
+    args.require_virtualenv |= config.require_virtualenv == Some(true);
     if !args.compile && !args.no_compile {
         args.compile = config.compile == Some(true);
     }
@@ -155,10 +167,13 @@ pub async fn install(
     } else {
         Upgrade::Packages(upgrade_names)
     };
+    // pip's `-I` resolves and installs as if nothing were installed: volley's reinstall, which
+    // removes what it replaces where pip writes over it.
+    let reinstall = args.force_reinstall || args.ignore_installed;
     let mode = ResolveMode {
         use_installed: true,
         upgrade,
-        reinstall: args.force_reinstall,
+        reinstall,
         no_deps: args.no_deps,
         speculative_downloads: !args.dry_run,
         destination,
@@ -166,8 +181,12 @@ pub async fn install(
         // pip lets `--dry-run --report` look at an externally managed interpreter.
         refuse_externally_managed: !(args.break_system_packages
             || (args.dry_run && args.report.is_some())),
+        ignore_requires_python: args.ignore_requires_python,
+        require_virtualenv: args.require_virtualenv,
+        root: args.root.as_ref().map(|root| env.cwd.join(root)),
+        announce_environment: true,
     };
-    let resolved = resolve(
+    let resolved = match resolve(
         &request,
         &args.python,
         &args.index,
@@ -177,9 +196,18 @@ pub async fn install(
         env,
         &printer,
     )
-    .await?;
+    .await
+    {
+        Ok(resolved) => resolved,
+        // pip's exit code for a missing virtual environment.
+        Err(error) if error.is::<VirtualenvRequired>() => {
+            printer.error(&error);
+            return Ok(ExitCode::from(3));
+        }
+        Err(error) => return Err(error),
+    };
 
-    let changes = plan(&resolved, args.force_reinstall, args.upgrade, &printer)?;
+    let changes = plan(&resolved, reinstall, args.upgrade, &printer)?;
     let changes = if hash_mode {
         with_allowed_hashes(&resolved, &request, changes)?
     } else {
@@ -233,7 +261,7 @@ pub async fn install(
     let checked_destination = matches!(
         resolved.destination,
         Destination::Environment | Destination::User
-    );
+    ) && args.root.is_none();
     if checked_destination
         && !args.no_warn_conflicts
         && config.warn_conflicts != Some(false)

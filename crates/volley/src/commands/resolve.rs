@@ -40,6 +40,26 @@ pub struct ResolveMode {
     /// Refuse an externally managed interpreter (PEP 668) for the destinations pip checks,
     /// before anything is written (install without `--break-system-packages`).
     pub refuse_externally_managed: bool,
+    /// `--ignore-requires-python`: no version is left out for its Requires-Python.
+    pub ignore_requires_python: bool,
+    /// `--require-virtualenv`: refuse an interpreter that is not a virtual environment.
+    pub require_virtualenv: bool,
+    /// `--root DIR` (absolute): every install path of the destination rebased under DIR; the
+    /// distributions already under DIR are those that count.
+    pub root: Option<std::path::PathBuf>,
+    /// Say which environment was found when none was named (commands that change it).
+    pub announce_environment: bool,
+}
+
+/// `--require-virtualenv` refused the interpreter: pip's exit code 3.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "could not find an activated virtual environment (required by --require-virtualenv): {} is \
+     not one",
+    prefix.display()
+)]
+pub struct VirtualenvRequired {
+    prefix: std::path::PathBuf,
 }
 
 impl Default for ResolveMode {
@@ -54,6 +74,10 @@ impl Default for ResolveMode {
             destination: Destination::Environment,
             platform: None,
             refuse_externally_managed: false,
+            ignore_requires_python: false,
+            require_virtualenv: false,
+            root: None,
+            announce_environment: false,
         }
     }
 }
@@ -193,14 +217,30 @@ pub async fn resolve(
     let destination = mode.destination.clone();
     let lock_printer = printer.clone();
     let refuse_externally_managed = mode.refuse_externally_managed;
+    let require_virtualenv = mode.require_virtualenv;
+    let root = mode.root.clone();
+    let found = matches!(
+        python_request,
+        volley_python::PythonRequest::Default | volley_python::PythonRequest::DefaultOrSystem
+    );
     let (interpreter, scheme, installed, environment_lock) =
         tokio::task::spawn_blocking(move || {
             let interpreter =
                 Interpreter::find(&python_request, &discovery, Some(&interpreter_cache))?;
+            if require_virtualenv && !interpreter.is_virtualenv {
+                return Err(VirtualenvRequired {
+                    prefix: interpreter.sys_prefix.clone(),
+                }
+                .into());
+            }
             if refuse_externally_managed {
                 destination.check_externally_managed(&interpreter)?;
             }
             let scheme = destination.scheme(&interpreter)?;
+            let scheme = match &root {
+                Some(root) => crate::destination::change_root(&scheme, root),
+                None => scheme,
+            };
             // What is installed is read under the environment's lock, held until the command ends,
             // so that the plan made from it cannot go stale.
             let (installed, environment_lock) = if use_installed {
@@ -220,6 +260,13 @@ pub async fn resolve(
         })
         .await
         .context("the interpreter query stopped")??;
+    if found && mode.announce_environment {
+        printer.status(format!(
+            "Using Python {} environment at {}",
+            interpreter.python_full_version,
+            crate::commands::environment::display_prefix(&interpreter, &env.cwd)
+        ));
+    }
     printer.verbose(format!(
         "using Python {} at {}",
         interpreter.python_full_version,
@@ -311,8 +358,17 @@ pub async fn resolve(
     );
     let mut requirements = request.requirements.clone();
     requirements.extend(direct.requirements()?);
+    let ignore_requires_python = mode.ignore_requires_python;
     let (resolution, provider) = tokio::task::spawn_blocking(move || {
-        let resolution = volley_resolver::resolve(&requirements, &options, &provider);
+        let resolution = if ignore_requires_python {
+            volley_resolver::resolve(
+                &requirements,
+                &options,
+                &IgnoreRequiresPython(&provider),
+            )
+        } else {
+            volley_resolver::resolve(&requirements, &options, &provider)
+        };
         (resolution, provider)
     })
     .await
@@ -351,4 +407,43 @@ pub async fn resolve(
         direct,
         builds,
     })
+}
+
+/// `--ignore-requires-python`: the provider's answers without any Requires-Python.
+struct IgnoreRequiresPython<'a>(&'a dyn volley_resolver::Provider);
+
+impl volley_resolver::Provider for IgnoreRequiresPython<'_> {
+    fn versions(
+        &self,
+        name: &volley_packaging::PackageName,
+    ) -> Result<Arc<[volley_resolver::Candidate]>, volley_resolver::ProviderError> {
+        let versions = self.0.versions(name)?;
+        Ok(versions
+            .iter()
+            .map(|candidate| volley_resolver::Candidate {
+                requires_python: None,
+                ..candidate.clone()
+            })
+            .collect())
+    }
+
+    fn metadata(
+        &self,
+        name: &volley_packaging::PackageName,
+        version: &volley_packaging::Version,
+    ) -> Result<Arc<volley_resolver::CandidateMetadata>, volley_resolver::ProviderError> {
+        let metadata = self.0.metadata(name, version)?;
+        Ok(Arc::new(volley_resolver::CandidateMetadata {
+            requires_python: None,
+            ..(*metadata).clone()
+        }))
+    }
+
+    fn on_decision(&self, name: &volley_packaging::PackageName, version: &volley_packaging::Version) {
+        self.0.on_decision(name, version);
+    }
+
+    fn on_discovered(&self, names: &[volley_packaging::PackageName]) {
+        self.0.on_discovered(names);
+    }
 }

@@ -92,6 +92,7 @@ pub fn uninstall(
         bail!("no packages given: name packages or pass -r FILE");
     }
     let mut target = Target::find(&args.python, global, env, &printer)?;
+    target.announce(env, &printer);
     let config = settings::pip_config(global, env, "uninstall")?;
     if !args.break_system_packages && config.break_system_packages != Some(true) {
         crate::destination::check_externally_managed(&target.interpreter)?;

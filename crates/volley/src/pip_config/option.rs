@@ -36,6 +36,7 @@ enum Setting {
     NoCompile,
     BreakSystemPackages,
     NoWarnConflicts,
+    RequireVirtualenv,
 }
 
 impl Setting {
@@ -66,6 +67,7 @@ impl Setting {
             "no-compile" => Self::NoCompile,
             "break-system-packages" => Self::BreakSystemPackages,
             "no-warn-conflicts" => Self::NoWarnConflicts,
+            "require-virtualenv" | "require-venv" => Self::RequireVirtualenv,
             _ => return None,
         })
     }
@@ -119,6 +121,8 @@ impl Setting {
                 &["install"]
             }
             Self::BreakSystemPackages => &["install", "uninstall"],
+            // A general option of pip's; volley honours it for `install`.
+            Self::RequireVirtualenv => &["install"],
         };
         commands.contains(&command)
     }
@@ -230,6 +234,7 @@ pub(super) fn apply(
         Setting::BreakSystemPackages => config.break_system_packages = Some(boolean()?),
         // Like `no-compile`, stored as is: `no-warn-conflicts = false` silences the warning.
         Setting::NoWarnConflicts => config.warn_conflicts = Some(boolean()?),
+        Setting::RequireVirtualenv => config.require_virtualenv = Some(boolean()?),
     }
     Ok(())
 }

@@ -15,6 +15,7 @@ mod install;
 mod layout;
 mod lock;
 mod outdated;
+mod pip_flags;
 mod pipeline;
 mod report;
 mod resolve;

@@ -1,0 +1,349 @@
+//! pip's command line as CI scripts write it: the flags volley accepts with pip's value syntax
+//! (checked against the machine's pip), those it implements with pip's meaning, and the
+//! terminal conventions (colour, the environment it found, `-o -`).
+
+use crate::common::*;
+
+/// The flags that have no effect in volley, with pip's value syntax.
+const ACCEPTED: [&str; 16] = [
+    "--progress-bar",
+    "off",
+    "--no-warn-script-location",
+    "--disable-pip-version-check",
+    "--use-pep517",
+    "--no-clean",
+    "--root-user-action",
+    "ignore",
+    "--no-color",
+    "--no-input",
+    "--use-feature",
+    "fast-deps",
+    "--exists-action",
+    "w",
+    "--no-python-version-warning",
+    "--exists-action=i",
+];
+
+#[test]
+fn flags_ci_scripts_carry_are_accepted_as_pip_accepts_them() {
+    let ctx = TestContext::new();
+    ctx.create_venv();
+    let server = IndexServer::builder()
+        .wheel(module_wheel("plain", "0.3").build())
+        .start();
+
+    // The machine's pip takes the same command line.
+    let index = server.index_url();
+    let mut pip_args = vec!["install", "--dry-run", "-i", &index];
+    pip_args.extend_from_slice(&ACCEPTED);
+    pip_args.push("plain==0.3");
+    let pip = ctx.pip(&pip_args);
+    assert_success(&pip);
+
+    let mut args = ACCEPTED.to_vec();
+    args.push("plain==0.3");
+    let output = install(&ctx, &server, &args);
+    assert_success(&output);
+    insta::assert_snapshot!(summary(&ctx, &output), @r"
+    Resolved 1 package in [TIME]
+    Prepared 1 package in [TIME]
+    Installed 1 package in [TIME]
+     + plain==0.3
+    ");
+
+    // pip's choices are checked, as pip checks them.
+    let output = install(&ctx, &server, &["--progress-bar", "sometimes", "plain"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("'sometimes'"), "{}", stderr(&output));
+    let pip = ctx.pip(&["install", "--progress-bar", "sometimes", "plain"]);
+    assert_eq!(pip.status.code(), Some(2), "{}", stderr(&pip));
+
+    // A deprecated behaviour volley does not have is named, not silently dropped.
+    let output = install(
+        &ctx,
+        &server,
+        &["--use-deprecated", "legacy-resolver", "plain==0.3"],
+    );
+    assert_success(&output);
+    assert!(
+        stderr(&output).contains("warning: --use-deprecated legacy-resolver is ignored"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn global_option_gets_pips_error_for_a_removed_option() {
+    let ctx = TestContext::new();
+    ctx.create_venv();
+    let server = IndexServer::builder()
+        .wheel(module_wheel("plain", "0.3").build())
+        .start();
+    let output = install(&ctx, &server, &["--global-option", "--quiet", "plain"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    insta::assert_snapshot!(stderr(&output), @r"
+    error: no such option: --global-option
+    hint: pass settings to the build backend with --config-settings KEY=VALUE
+    ");
+    assert!(!pip_freeze(&ctx).contains("plain"));
+}
+
+#[test]
+fn ignore_installed_resolves_as_if_nothing_were_installed() {
+    let ctx = TestContext::new();
+    ctx.create_venv();
+    let server = IndexServer::builder()
+        .wheel(module_wheel("plain", "0.3").build())
+        .wheel(module_wheel("plain", "0.4").build())
+        .wheel(
+            module_wheel("app", "1.0")
+                .requires_dist("plain>=0.3")
+                .build(),
+        )
+        .start();
+    assert_success(&install(&ctx, &server, &["plain==0.3"]));
+
+    // Without -I the installed version satisfies `plain`; with it, the resolver sees an empty
+    // environment, takes the newest version and installs everything, as pip does (volley
+    // removes what it replaces, where pip writes over it).
+    let output = install(&ctx, &server, &["app"]);
+    assert_success(&output);
+    assert!(!stderr(&output).contains("plain"), "{}", stderr(&output));
+    let output = install(&ctx, &server, &["-I", "app"]);
+    assert_success(&output);
+    insta::assert_snapshot!(summary(&ctx, &output), @r"
+    Resolved 2 packages in [TIME]
+    Prepared 2 packages in [TIME]
+    Uninstalled 2 packages
+    Installed 2 packages in [TIME]
+     + app==1.0
+     - app==1.0
+     + plain==0.4
+     - plain==0.3
+    ");
+    let imported = ctx.run_python("import plain; print(plain.__version__)");
+    assert_success(&imported);
+    assert_eq!(stdout(&imported).trim(), "0.4");
+    assert_eq!(pip_freeze(&ctx), "app==1.0\nplain==0.4\n");
+
+    // The same version again is installed again, not audited.
+    let output = install(&ctx, &server, &["--ignore-installed", "--no-deps", "app==1.0"]);
+    assert_success(&output);
+    assert!(
+        stderr(&output).contains(" + app==1.0"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn ignore_requires_python_takes_what_the_interpreter_is_refused() {
+    let ctx = TestContext::new();
+    ctx.create_venv();
+    let server = IndexServer::builder()
+        .wheel(module_wheel("plain", "0.3").build())
+        .wheel(module_wheel("plain", "0.4").requires_python("<3").build())
+        .start();
+    let output = install(&ctx, &server, &["--dry-run", "plain"]);
+    assert_success(&output);
+    assert!(stderr(&output).contains("plain==0.3"), "{}", stderr(&output));
+
+    let output = install(&ctx, &server, &["--ignore-requires-python", "plain"]);
+    assert_success(&output);
+    assert!(
+        stderr(&output).contains(" + plain==0.4"),
+        "{}",
+        stderr(&output)
+    );
+
+    // With the index's data-requires-python too.
+    let server = IndexServer::builder()
+        .wheel(module_wheel("other", "1.0").build())
+        .wheel(module_wheel("other", "2.0").requires_python("<3").build())
+        .requires_python("other-2.0-py3-none-any.whl", "<3")
+        .start();
+    let output = install(&ctx, &server, &["--ignore-requires-python", "other"]);
+    assert_success(&output);
+    assert!(
+        stderr(&output).contains(" + other==2.0"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn require_virtualenv_refuses_an_interpreter_outside_one() {
+    let ctx = TestContext::new();
+    ctx.create_venv();
+    let server = IndexServer::builder()
+        .wheel(module_wheel("plain", "0.3").build())
+        .start();
+    let python = ctx.system_like_python();
+    let index = server.index_url();
+    let python_arg = python.to_string_lossy().to_string();
+    let args = [
+        "install",
+        "--python",
+        &python_arg,
+        "-i",
+        &index,
+        "--require-virtualenv",
+        "plain",
+    ];
+    let output = volley(&ctx, &args);
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("could not find an activated virtual environment"),
+        "{}",
+        stderr(&output)
+    );
+    // pip's configuration says it too.
+    let output = ctx
+        .command(volley_bin())
+        .args(["install", "--python", &python_arg, "-i", &index, "plain"])
+        .env("PIP_REQUIRE_VIRTUALENV", "true")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+
+    // In a virtual environment it installs.
+    assert_success(&install(&ctx, &server, &["--require-venv", "plain"]));
+}
+
+#[test]
+fn root_installs_every_path_under_the_alternate_root() {
+    let ctx = TestContext::new();
+    ctx.create_venv();
+    let server = IndexServer::builder()
+        .wheel(
+            module_wheel("plain", "0.3")
+                .entry_point("console_scripts", "plain-tool", "plain:main")
+                .build(),
+        )
+        .start();
+    let before = venv_files(&ctx);
+    let output = install(&ctx, &server, &["--root", "stage", "plain==0.3"]);
+    assert_success(&output);
+    assert_eq!(venv_files(&ctx), before, "the environment itself changed");
+
+    let stage = ctx.root().join("stage");
+    let under_root = |path: &std::path::Path| stage.join(path.strip_prefix("/").unwrap());
+    let site_packages = ctx.site_packages();
+    assert!(under_root(&site_packages).join("plain/__init__.py").is_file());
+    assert!(
+        under_root(&site_packages)
+            .join("plain-0.3.dist-info/RECORD")
+            .is_file()
+    );
+    assert!(under_root(&ctx.venv().join("bin/plain-tool")).is_file());
+
+    // What is already under the root counts as installed there.
+    let output = install(&ctx, &server, &["--root", "stage", "plain==0.3"]);
+    assert_success(&output);
+    assert!(
+        stderr(&output).contains("nothing to install"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn log_appends_the_verbose_log_whatever_the_terminal_shows() {
+    let ctx = TestContext::new();
+    ctx.create_venv();
+    let server = IndexServer::builder()
+        .wheel(module_wheel("plain", "0.3").build())
+        .start();
+    let output = install(&ctx, &server, &["-q", "--log", "run.log", "plain==0.3"]);
+    assert_success(&output);
+    assert_eq!(stderr(&output), "");
+    let output = install(&ctx, &server, &["--log", "run.log", "plain==0.3"]);
+    assert_success(&output);
+
+    let log = fs_err::read_to_string(ctx.root().join("run.log")).unwrap();
+    // Both runs, appended: the phase lines, -v's lines, and debug logs.
+    assert_eq!(log.matches("Resolved 1 package in").count(), 2, "{log}");
+    assert!(log.contains(" + plain==0.3"), "{log}");
+    assert!(log.contains("nothing to install"), "{log}");
+    assert!(log.contains("using Python "), "{log}");
+    assert!(log.contains("DEBUG"), "{log}");
+    assert!(!log.contains('\u{1b}'), "{log}");
+}
+
+#[test]
+fn colour_only_on_a_terminal_or_when_forced() {
+    let ctx = TestContext::new();
+    // clap's usage error is coloured when colour is on.
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let mut command = ctx.command(volley_bin());
+        command.env_remove("NO_COLOR").args(args);
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        stderr(&command.output().unwrap())
+    };
+    let bad = ["install", "--not-a-flag"];
+    assert!(!run(&bad, &[]).contains('\u{1b}'), "a pipe got colour");
+    assert!(run(&bad, &[("FORCE_COLOR", "1")]).contains('\u{1b}'));
+    assert!(!run(&bad, &[("FORCE_COLOR", "1"), ("NO_COLOR", "1")]).contains('\u{1b}'));
+    let with_flag = ["install", "--no-color", "--not-a-flag"];
+    assert!(!run(&with_flag, &[("FORCE_COLOR", "1")]).contains('\u{1b}'));
+}
+
+#[test]
+fn compile_output_dash_is_standard_output() {
+    let ctx = TestContext::new();
+    ctx.create_venv();
+    let server = IndexServer::builder()
+        .wheel(module_wheel("plain", "0.3").build())
+        .start();
+    fs_err::write(ctx.root().join("requirements.in"), "plain\n").unwrap();
+    let venv = ctx.venv().to_string_lossy().to_string();
+    let index = server.index_url();
+    let output = volley(
+        &ctx,
+        &[
+            "compile",
+            "requirements.in",
+            "--python",
+            &venv,
+            "-i",
+            &index,
+            "-o",
+            "-",
+        ],
+    );
+    assert_success(&output);
+    assert!(!ctx.root().join("-").exists(), "wrote a file named -");
+    let text = stdout(&output);
+    assert!(text.contains("\nplain==0.3\n"), "{text}");
+    assert!(!text.contains("--output-file"), "{text}");
+}
+
+#[test]
+fn the_environment_found_is_named() {
+    let ctx = TestContext::new();
+    ctx.create_venv();
+    let server = IndexServer::builder()
+        .wheel(module_wheel("plain", "0.3").build())
+        .start();
+    let version = stdout(&ctx.run_python(
+        "import platform; print(platform.python_version())",
+    ));
+    let using = format!("Using Python {} environment at .venv", version.trim());
+
+    // Found as `.venv` in the working directory.
+    let index = server.index_url();
+    let output = volley(&ctx, &["install", "-i", &index, "plain==0.3"]);
+    assert_success(&output);
+    assert_eq!(stderr(&output).lines().next(), Some(using.as_str()));
+    let output = volley(&ctx, &["uninstall", "-y", "plain"]);
+    assert_success(&output);
+    assert_eq!(stderr(&output).lines().next(), Some(using.as_str()));
+
+    // Named: not repeated back.
+    let output = install(&ctx, &server, &["plain==0.3"]);
+    assert_success(&output);
+    assert!(!stderr(&output).contains("Using Python"), "{}", stderr(&output));
+}
