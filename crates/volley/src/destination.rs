@@ -296,4 +296,27 @@ mod tests {
         cannot combine --target and --prefix: they imply different installation locations
         ");
     }
+
+    #[test]
+    fn change_root_moves_every_path_under_the_root() {
+        let scheme = Scheme {
+            purelib: PathBuf::from("/usr/lib/python3/site-packages"),
+            platlib: PathBuf::from("/usr/lib64/python3/site-packages"),
+            scripts: PathBuf::from("/usr/bin"),
+            data: PathBuf::from("/usr"),
+            include: PathBuf::from("/usr/include/python3"),
+        };
+        let rooted = change_root(&scheme, Path::new("/stage"));
+        assert_eq!(
+            rooted.purelib,
+            PathBuf::from("/stage/usr/lib/python3/site-packages")
+        );
+        assert_eq!(
+            rooted.platlib,
+            PathBuf::from("/stage/usr/lib64/python3/site-packages")
+        );
+        assert_eq!(rooted.scripts, PathBuf::from("/stage/usr/bin"));
+        assert_eq!(rooted.data, PathBuf::from("/stage/usr"));
+        assert_eq!(rooted.include, PathBuf::from("/stage/usr/include/python3"));
+    }
 }

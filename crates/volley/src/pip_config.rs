@@ -765,4 +765,15 @@ mod tests {
         assert_eq!(config.break_system_packages, Some(true));
         assert_eq!(config.warn_conflicts, None);
     }
+
+    #[test]
+    fn require_virtualenv_reads_under_both_names() {
+        let config = load_ok("install", &[], &[("PIP_REQUIRE_VIRTUALENV", "yes")]);
+        assert_eq!(config.require_virtualenv, Some(true));
+        let config = load_ok("install", &[], &[("PIP_REQUIRE_VENV", "0")]);
+        assert_eq!(config.require_virtualenv, Some(false));
+        // volley honours it for `install` only.
+        let config = load_ok("list", &[], &[("PIP_REQUIRE_VIRTUALENV", "yes")]);
+        assert_eq!(config.require_virtualenv, None);
+    }
 }

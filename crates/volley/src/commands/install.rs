@@ -109,7 +109,7 @@ pub async fn install(
         .find(|path| volley_requirements::is_pylock_path(path))
     {
         let lock_file = lock_file.clone();
-        return crate::commands::pylock::install(
+        return match crate::commands::pylock::install(
             &lock_file,
             &args,
             destination,
@@ -118,7 +118,15 @@ pub async fn install(
             env,
             &printer,
         )
-        .await;
+        .await
+        {
+            // pip's exit code for a missing virtual environment.
+            Err(error) if error.is::<VirtualenvRequired>() => {
+                printer.error(&error);
+                Ok(ExitCode::from(3))
+            }
+            other => other,
+        };
     }
     let request = Request::read_fetching(
         &args.requirements,

@@ -41,7 +41,7 @@ use crate::cli::{GlobalArgs, InstallArgs};
 use crate::commands::install::{
     Change, InstallTarget, install_changes, print_changes, scheme_layout,
 };
-use crate::commands::resolve::{Resolved, lock_layout};
+use crate::commands::resolve::{Resolved, VirtualenvRequired, lock_layout};
 use crate::destination::Destination;
 use crate::prepare::Preparer;
 use crate::printer::{Printer, elapsed, packages};
@@ -181,6 +181,9 @@ pub async fn install(
     if args.report.is_some() {
         bail!("--report is not available when installing the lock file {shown}");
     }
+    if args.root.is_some() {
+        bail!("--root is not available when installing the lock file {shown}");
+    }
     let start = Instant::now();
     let path = env.cwd.join(lock_file);
     let lock = Pylock::read(&path)?;
@@ -201,10 +204,14 @@ pub async fn install(
     let lock_printer = printer.clone();
     let blocking_destination = destination.clone();
     let break_system_packages = args.break_system_packages;
+    let require_virtualenv = args.require_virtualenv;
     let (interpreter, scheme, installed, environment_lock) =
         tokio::task::spawn_blocking(move || {
             let destination = blocking_destination;
             let interpreter = Interpreter::find(&python_request, &discovery, Some(&cache))?;
+            if require_virtualenv && !interpreter.is_virtualenv {
+                return Err(VirtualenvRequired::new(&interpreter).into());
+            }
             if !break_system_packages {
                 destination.check_externally_managed(&interpreter)?;
             }
@@ -234,7 +241,8 @@ pub async fn install(
     let mut changes = Vec::new();
     for ((_, file), package) in selected.into_iter().zip(&locked) {
         let present = installed.iter().find(|dist| dist.name == package.name);
-        if present.is_some_and(|dist| dist.version == package.version && !args.force_reinstall) {
+        let reinstall = args.force_reinstall || args.ignore_installed;
+        if present.is_some_and(|dist| dist.version == package.version && !reinstall) {
             continue;
         }
         if let Some(dist) = present

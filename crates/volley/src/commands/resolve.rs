@@ -62,6 +62,14 @@ pub struct VirtualenvRequired {
     prefix: std::path::PathBuf,
 }
 
+impl VirtualenvRequired {
+    pub fn new(interpreter: &Interpreter) -> Self {
+        Self {
+            prefix: interpreter.sys_prefix.clone(),
+        }
+    }
+}
+
 impl Default for ResolveMode {
     /// As for an empty environment, the interpreter's platform, nothing downloaded ahead.
     fn default() -> Self {
@@ -228,10 +236,7 @@ pub async fn resolve(
             let interpreter =
                 Interpreter::find(&python_request, &discovery, Some(&interpreter_cache))?;
             if require_virtualenv && !interpreter.is_virtualenv {
-                return Err(VirtualenvRequired {
-                    prefix: interpreter.sys_prefix.clone(),
-                }
-                .into());
+                return Err(VirtualenvRequired::new(&interpreter).into());
             }
             if refuse_externally_managed {
                 destination.check_externally_managed(&interpreter)?;

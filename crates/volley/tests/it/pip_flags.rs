@@ -289,6 +289,19 @@ fn colour_only_on_a_terminal_or_when_forced() {
     assert!(!run(&bad, &[("FORCE_COLOR", "1"), ("NO_COLOR", "1")]).contains('\u{1b}'));
     let with_flag = ["install", "--no-color", "--not-a-flag"];
     assert!(!run(&with_flag, &[("FORCE_COLOR", "1")]).contains('\u{1b}'));
+
+    // And so are the logs (`-vv`'s debug lines, and the warnings of every run).
+    ctx.create_venv();
+    let server = IndexServer::builder()
+        .wheel(module_wheel("plain", "0.3").build())
+        .start();
+    let venv = ctx.venv().to_string_lossy().to_string();
+    let index = server.index_url();
+    let logged = ["install", "-vv", "--dry-run", "--python", &venv, "-i", &index, "plain"];
+    let piped = run(&logged, &[]);
+    assert!(piped.contains("DEBUG"), "{piped}");
+    assert!(!piped.contains('\u{1b}'), "{piped}");
+    assert!(run(&logged, &[("FORCE_COLOR", "1")]).contains('\u{1b}'));
 }
 
 #[test]
