@@ -128,6 +128,55 @@ pub enum Command {
     /// Inspect or clean volley's cache
     #[command(subcommand)]
     Cache(CacheCommand),
+    /// Print the hash of each file, as `--hash` options for requirements files
+    Hash(HashArgs),
+    /// Inspect what a package index offers
+    #[command(subcommand)]
+    Index(IndexCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct HashArgs {
+    /// Files to hash
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+
+    /// The hash algorithm
+    #[arg(
+        long,
+        short = 'a',
+        value_name = "ALGORITHM",
+        default_value = "sha256",
+        value_parser = ["sha256", "sha384", "sha512"]
+    )]
+    pub algorithm: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IndexCommand {
+    /// List the versions of a package that the index offers for the target interpreter
+    Versions(IndexVersionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct IndexVersionsArgs {
+    /// The package
+    #[arg(value_name = "PACKAGE")]
+    pub package: String,
+
+    /// Include pre-release and development versions
+    #[arg(long)]
+    pub pre: bool,
+
+    /// List versions whose Requires-Python excludes the interpreter too
+    #[arg(long)]
+    pub ignore_requires_python: bool,
+
+    #[command(flatten)]
+    pub python: PythonArgs,
+
+    #[command(flatten)]
+    pub index: IndexArgs,
 }
 
 /// Which interpreter (and so which environment) a command works on.
@@ -560,6 +609,11 @@ pub struct FreezeArgs {
     #[arg(long)]
     pub exclude_editable: bool,
 
+    /// Only the environment's own packages (what volley always does: it never lists the
+    /// packages a virtual environment sees from its base interpreter)
+    #[arg(long, short = 'l')]
+    pub local: bool,
+
     #[command(flatten)]
     pub python: PythonArgs,
 }
@@ -610,6 +664,11 @@ pub struct ListArgs {
     /// With --outdated or --uptodate: count pre-releases and development versions as newer
     #[arg(long)]
     pub pre: bool,
+
+    /// Only the environment's own packages (what volley always does: it never lists the
+    /// packages a virtual environment sees from its base interpreter)
+    #[arg(long, short = 'l')]
+    pub local: bool,
 
     #[command(flatten)]
     pub python: PythonArgs,

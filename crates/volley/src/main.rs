@@ -162,6 +162,8 @@ async fn run(cli: Cli, printer: Printer) -> anyhow::Result<ExitCode> {
         Command::Show(args) => commands::show(args, &cli.global, &env, printer),
         Command::Check(args) => commands::check(args, &cli.global, &env, printer),
         Command::Cache(command) => commands::cache(command, &cli.global, &env, printer),
+        Command::Hash(args) => commands::hash(&args, &env, &printer),
+        Command::Index(command) => commands::index(command, &cli.global, &env, printer).await,
     }
 }
 

@@ -360,3 +360,102 @@ fn the_environment_found_is_named() {
     assert_success(&output);
     assert!(!stderr(&output).contains("Using Python"), "{}", stderr(&output));
 }
+
+#[test]
+fn hash_prints_what_pip_hash_prints() {
+    let ctx = TestContext::new();
+    let wheel = module_wheel("plain", "0.3").build();
+    let path = wheel.write_to(ctx.root());
+    let name = path.file_name().unwrap().to_string_lossy().to_string();
+    fs_err::write(ctx.root().join("notes.txt"), "some bytes\n").unwrap();
+    for algorithm in ["sha256", "sha512"] {
+        let args = ["hash", "-a", algorithm, &name, "notes.txt"];
+        let output = volley(&ctx, &args);
+        assert_success(&output);
+        let pip = ctx.pip(&args);
+        assert_success(&pip);
+        assert_eq!(stdout(&output), stdout(&pip));
+    }
+    let output = volley(&ctx, &["hash", &name]);
+    assert_eq!(
+        stdout(&output),
+        format!("{name}:\n--hash=sha256:{}\n", wheel.sha256)
+    );
+    let output = volley(&ctx, &["hash", "missing.whl"]);
+    assert!(assert_failure(&output).contains("missing.whl"));
+}
+
+#[test]
+fn index_versions_prints_what_pip_index_versions_prints() {
+    let ctx = TestContext::new();
+    ctx.create_venv();
+    let server = IndexServer::builder()
+        .wheel(module_wheel("plain", "0.3").build())
+        .wheel(module_wheel("plain", "0.4").build())
+        .wheel(module_wheel("plain", "0.5rc1").build())
+        .wheel(module_wheel("plain", "0.6").requires_python("<3").build())
+        .requires_python("plain-0.6-py3-none-any.whl", "<3")
+        .wheel(module_wheel("plain", "0.7").tag("cp27-none-win32").build())
+        .yanked("plain-0.4-py3-none-any.whl", None)
+        .start();
+    let venv = ctx.venv().to_string_lossy().to_string();
+    let index = server.index_url();
+    let compare = |extra: &[&str]| {
+        let mut args = vec!["index", "versions", "plain", "-i", &index];
+        args.extend_from_slice(extra);
+        let pip = ctx.pip(&args);
+        assert_success(&pip);
+        args.extend_from_slice(&["--python", &venv]);
+        let output = volley(&ctx, &args);
+        assert_success(&output);
+        assert_eq!(stdout(&output), stdout(&pip));
+        stdout(&output)
+    };
+    insta::assert_snapshot!(compare(&[]), @r"
+    plain (0.3)
+    Available versions: 0.3
+    ");
+    assert_success(&install(&ctx, &server, &["plain==0.3"]));
+    insta::assert_snapshot!(compare(&["--pre", "--ignore-requires-python"]), @r"
+    plain (0.6)
+    Available versions: 0.6, 0.5rc1, 0.3
+      INSTALLED: 0.3
+      LATEST:    0.6
+    ");
+
+    let output = volley(
+        &ctx,
+        &["index", "versions", "absent", "-i", &index, "--python", &venv],
+    );
+    assert!(
+        assert_failure(&output).contains("no matching distribution found for absent"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn freeze_and_list_local_match_pip() {
+    let ctx = TestContext::new();
+    ctx.create_venv();
+    let server = IndexServer::builder()
+        .wheel(module_wheel("plain", "0.3").build())
+        .start();
+    assert_success(&install(&ctx, &server, &["plain==0.3"]));
+    let venv = ctx.venv().to_string_lossy().to_string();
+    for args in [
+        vec!["freeze", "-l"],
+        vec!["freeze", "--local"],
+        vec!["list", "-l", "--format", "freeze"],
+        vec!["list", "--local"],
+    ] {
+        let pip = ctx.pip(&args);
+        assert_success(&pip);
+        let mut volley_args = args.clone();
+        volley_args.extend_from_slice(&["--python", &venv]);
+        let output = volley(&ctx, &volley_args);
+        assert_success(&output);
+        assert_eq!(stdout(&output), stdout(&pip), "{args:?}");
+        assert!(stdout(&output).contains("plain"), "{args:?}");
+    }
+}
