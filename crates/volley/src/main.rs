@@ -199,7 +199,11 @@ fn init_tracing(verbose: u8, colors: bool, log: Option<Arc<fs_err::File>>) {
             .with_writer(log)
             .with_target(false)
             .with_ansi(false)
-            .with_filter(EnvFilter::new(if verbose >= 3 { "trace" } else { DEBUG_LOGS }))
+            .with_filter(EnvFilter::new(if verbose >= 3 {
+                "trace"
+            } else {
+                DEBUG_LOGS
+            }))
     });
     let _ = tracing_subscriber::registry()
         .with(stderr.with_filter(filter))

@@ -55,7 +55,11 @@ pub async fn compile(
         }
     };
     // `-o -` is standard output, as in pip-compile.
-    match args.output_file.as_ref().filter(|path| path.as_os_str() != "-") {
+    match args
+        .output_file
+        .as_ref()
+        .filter(|path| path.as_os_str() != "-")
+    {
         Some(path) => {
             let path = if path.is_absolute() {
                 path.clone()

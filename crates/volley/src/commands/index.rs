@@ -81,9 +81,7 @@ async fn versions(
                     .is_none_or(|specifiers| specifiers.contains(&python))
         })
         .filter_map(|file| match &file.dist {
-            DistFilename::Wheel(wheel) => wheel
-                .compatibility(tags)
-                .map(|_| wheel.version.clone()),
+            DistFilename::Wheel(wheel) => wheel.compatibility(tags).map(|_| wheel.version.clone()),
             DistFilename::SourceDist(sdist) => Some(sdist.version.clone()),
         })
         .filter(|version| args.pre || !version.any_prerelease())

@@ -82,7 +82,11 @@ pub async fn install(
         printer.status("hint: pass settings to the build backend with --config-settings KEY=VALUE");
         return Ok(ExitCode::from(2));
     }
-    if args.progress_bar.as_deref().is_some_and(|when| when != "on") {
+    if args
+        .progress_bar
+        .as_deref()
+        .is_some_and(|when| when != "on")
+    {
         printer.hide_bars();
     }
     let mut global = global.clone();

@@ -366,11 +366,7 @@ pub async fn resolve(
     let ignore_requires_python = mode.ignore_requires_python;
     let (resolution, provider) = tokio::task::spawn_blocking(move || {
         let resolution = if ignore_requires_python {
-            volley_resolver::resolve(
-                &requirements,
-                &options,
-                &IgnoreRequiresPython(&provider),
-            )
+            volley_resolver::resolve(&requirements, &options, &IgnoreRequiresPython(&provider))
         } else {
             volley_resolver::resolve(&requirements, &options, &provider)
         };
@@ -444,7 +440,11 @@ impl volley_resolver::Provider for IgnoreRequiresPython<'_> {
         }))
     }
 
-    fn on_decision(&self, name: &volley_packaging::PackageName, version: &volley_packaging::Version) {
+    fn on_decision(
+        &self,
+        name: &volley_packaging::PackageName,
+        version: &volley_packaging::Version,
+    ) {
         self.0.on_decision(name, version);
     }
 

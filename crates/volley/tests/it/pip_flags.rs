@@ -54,7 +54,11 @@ fn flags_ci_scripts_carry_are_accepted_as_pip_accepts_them() {
     // pip's choices are checked, as pip checks them.
     let output = install(&ctx, &server, &["--progress-bar", "sometimes", "plain"]);
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
-    assert!(stderr(&output).contains("'sometimes'"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("'sometimes'"),
+        "{}",
+        stderr(&output)
+    );
     let pip = ctx.pip(&["install", "--progress-bar", "sometimes", "plain"]);
     assert_eq!(pip.status.code(), Some(2), "{}", stderr(&pip));
 
@@ -127,7 +131,11 @@ fn ignore_installed_resolves_as_if_nothing_were_installed() {
     assert_eq!(pip_freeze(&ctx), "app==1.0\nplain==0.4\n");
 
     // The same version again is installed again, not audited.
-    let output = install(&ctx, &server, &["--ignore-installed", "--no-deps", "app==1.0"]);
+    let output = install(
+        &ctx,
+        &server,
+        &["--ignore-installed", "--no-deps", "app==1.0"],
+    );
     assert_success(&output);
     assert!(
         stderr(&output).contains(" + app==1.0"),
@@ -146,7 +154,11 @@ fn ignore_requires_python_takes_what_the_interpreter_is_refused() {
         .start();
     let output = install(&ctx, &server, &["--dry-run", "plain"]);
     assert_success(&output);
-    assert!(stderr(&output).contains("plain==0.3"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("plain==0.3"),
+        "{}",
+        stderr(&output)
+    );
 
     let output = install(&ctx, &server, &["--ignore-requires-python", "plain"]);
     assert_success(&output);
@@ -230,7 +242,11 @@ fn root_installs_every_path_under_the_alternate_root() {
     let stage = ctx.root().join("stage");
     let under_root = |path: &std::path::Path| stage.join(path.strip_prefix("/").unwrap());
     let site_packages = ctx.site_packages();
-    assert!(under_root(&site_packages).join("plain/__init__.py").is_file());
+    assert!(
+        under_root(&site_packages)
+            .join("plain/__init__.py")
+            .is_file()
+    );
     assert!(
         under_root(&site_packages)
             .join("plain-0.3.dist-info/RECORD")
@@ -297,7 +313,16 @@ fn colour_only_on_a_terminal_or_when_forced() {
         .start();
     let venv = ctx.venv().to_string_lossy().to_string();
     let index = server.index_url();
-    let logged = ["install", "-vv", "--dry-run", "--python", &venv, "-i", &index, "plain"];
+    let logged = [
+        "install",
+        "-vv",
+        "--dry-run",
+        "--python",
+        &venv,
+        "-i",
+        &index,
+        "plain",
+    ];
     let piped = run(&logged, &[]);
     assert!(piped.contains("DEBUG"), "{piped}");
     assert!(!piped.contains('\u{1b}'), "{piped}");
@@ -341,9 +366,7 @@ fn the_environment_found_is_named() {
     let server = IndexServer::builder()
         .wheel(module_wheel("plain", "0.3").build())
         .start();
-    let version = stdout(&ctx.run_python(
-        "import platform; print(platform.python_version())",
-    ));
+    let version = stdout(&ctx.run_python("import platform; print(platform.python_version())"));
     let using = format!("Using Python {} environment at .venv", version.trim());
 
     // Found as `.venv` in the working directory.
@@ -358,7 +381,11 @@ fn the_environment_found_is_named() {
     // Named: not repeated back.
     let output = install(&ctx, &server, &["plain==0.3"]);
     assert_success(&output);
-    assert!(!stderr(&output).contains("Using Python"), "{}", stderr(&output));
+    assert!(
+        !stderr(&output).contains("Using Python"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
@@ -425,7 +452,9 @@ fn index_versions_prints_what_pip_index_versions_prints() {
 
     let output = volley(
         &ctx,
-        &["index", "versions", "absent", "-i", &index, "--python", &venv],
+        &[
+            "index", "versions", "absent", "-i", &index, "--python", &venv,
+        ],
     );
     assert!(
         assert_failure(&output).contains("no matching distribution found for absent"),
