@@ -418,6 +418,11 @@ pub struct InstallArgs {
     #[arg(long, overrides_with = "compile")]
     pub no_compile: bool,
 
+    /// Another platform to install for (`--platform`, `--python-version`, `--implementation`,
+    /// `--abi`), with `--target` or `--dry-run` only, as in pip
+    #[command(flatten)]
+    pub target_platform: TargetArgs,
+
     #[command(flatten)]
     pub python: PythonArgs,
 
@@ -440,6 +445,11 @@ pub struct PipInstallArgs {
     /// Accepted for pip compatibility: volley does not warn about scripts outside PATH
     #[arg(long)]
     pub no_warn_script_location: bool,
+
+    /// Accepted for pip compatibility: volley checks nothing out for editable installs (an
+    /// editable install is a local project directory)
+    #[arg(long, value_name = "DIR")]
+    pub src: Option<PathBuf>,
 
     /// Accepted for pip compatibility: volley always builds with PEP 517 (setup.py-only
     /// projects through setuptools' backend)

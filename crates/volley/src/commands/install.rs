@@ -30,6 +30,7 @@ use crate::prepare::Preparer;
 use crate::printer::{Printer, elapsed, packages};
 use crate::progress::ProgressReporter;
 use crate::settings::{self, Environment, InstallSettings};
+use crate::target::TargetFlags;
 
 /// One package the plan installs, and the version it replaces, if any.
 pub(crate) struct Change<'a> {
@@ -100,6 +101,21 @@ pub async fn install(
         args.compile = config.compile == Some(true);
     }
     let global = &global;
+    let platform = TargetFlags::from_args(&args.target_platform)?;
+    if platform.is_some() {
+        // pip's `check_dist_restriction(options, check_target=True)`.
+        if !args.dry_run && args.target.is_none() {
+            bail!(
+                "can not use any platform or abi specific options unless installing via \
+                 '--target' or using '--dry-run'"
+            );
+        }
+        TargetFlags::check_dist_restriction(
+            &settings::format_control(&args.resolve.only_binary)?,
+            &settings::format_control(&args.resolve.no_binary)?,
+            args.no_deps,
+        )?;
+    }
     let settings = InstallSettings::resolve(&args, env)?;
     let destination = Destination::from_flags(
         args.target.as_deref(),
@@ -189,7 +205,7 @@ pub async fn install(
         no_deps: args.no_deps,
         speculative_downloads: !args.dry_run,
         destination,
-        platform: None,
+        platform,
         // pip lets `--dry-run --report` look at an externally managed interpreter.
         refuse_externally_managed: !(args.break_system_packages
             || (args.dry_run && args.report.is_some())),

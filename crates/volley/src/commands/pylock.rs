@@ -184,6 +184,12 @@ pub async fn install(
     if args.root.is_some() {
         bail!("--root is not available when installing the lock file {shown}");
     }
+    if crate::target::TargetFlags::from_args(&args.target_platform)?.is_some() {
+        bail!(
+            "--platform, --python-version, --implementation and --abi are not available when \
+             installing the lock file {shown}"
+        );
+    }
     let start = Instant::now();
     let path = env.cwd.join(lock_file);
     let lock = Pylock::read(&path)?;

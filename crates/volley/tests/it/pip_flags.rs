@@ -488,3 +488,65 @@ fn freeze_and_list_local_match_pip() {
         assert!(stdout(&output).contains("plain"), "{args:?}");
     }
 }
+
+#[test]
+fn install_for_another_platform_needs_target_or_dry_run_as_in_pip() {
+    let ctx = TestContext::new();
+    ctx.create_venv();
+    let server = IndexServer::builder()
+        .wheel(
+            module_wheel("winonly", "1.0")
+                .tag("py3-none-win_amd64")
+                .build(),
+        )
+        .start();
+    let platform = [
+        "--platform",
+        "win_amd64",
+        "--only-binary",
+        ":all:",
+        "winonly",
+    ];
+    // Into the environment: refused by both, before anything is fetched.
+    let output = install(&ctx, &server, &platform);
+    assert!(
+        assert_failure(&output).contains(
+            "can not use any platform or abi specific options unless installing via \
+             '--target' or using '--dry-run'"
+        ),
+        "{}",
+        stderr(&output)
+    );
+    let index = server.index_url();
+    let mut pip_args = vec!["install", "-i", &index];
+    pip_args.extend_from_slice(&platform);
+    assert_eq!(ctx.pip(&pip_args).status.code(), Some(1));
+    // Without --only-binary :all: or --no-deps: pip's other refusal.
+    let output = install(
+        &ctx,
+        &server,
+        &["--target", "out", "--platform", "win_amd64", "winonly"],
+    );
+    assert!(assert_failure(&output).contains("either --no-deps must be set"));
+
+    // Into --target, or as a dry run: the other platform's wheel.
+    let mut args = vec!["--target", "out"];
+    args.extend_from_slice(&platform);
+    let output = install(&ctx, &server, &args);
+    assert_success(&output);
+    assert!(ctx.root().join("out/winonly/__init__.py").is_file());
+    let mut pip_args = vec!["install", "-i", &index, "--target", "pip-out"];
+    pip_args.extend_from_slice(&platform);
+    assert_success(&ctx.pip(&pip_args));
+    assert!(ctx.root().join("pip-out/winonly/__init__.py").is_file());
+
+    let mut args = vec!["--dry-run"];
+    args.extend_from_slice(&platform);
+    let output = install(&ctx, &server, &args);
+    assert_success(&output);
+    assert!(
+        stderr(&output).contains("+ winonly==1.0"),
+        "{}",
+        stderr(&output)
+    );
+}
