@@ -316,6 +316,11 @@ pub struct InstallArgs {
     #[arg(long, short = 'r', value_name = "FILE")]
     pub requirement: Vec<PathBuf>,
 
+    /// Install the dependency group GROUP of a pyproject.toml (PEP 735), the one in the current
+    /// directory unless PATH names another (may be repeated)
+    #[arg(long, value_name = "[PATH:]GROUP")]
+    pub group: Vec<String>,
+
     /// Install a local project in editable mode (PEP 660; may be repeated)
     #[arg(long, short = 'e', value_name = "PATH")]
     pub editable: Vec<String>,

@@ -117,6 +117,12 @@ pub async fn install(
         )?;
     }
     let settings = InstallSettings::resolve(&args, env)?;
+    // PEP 735 groups are requirements like those named on the command line.
+    args.requirements
+        .extend(crate::commands::groups::requirements(
+            &args.group,
+            &env.cwd,
+        )?);
     let destination = Destination::from_flags(
         args.target.as_deref(),
         args.prefix.as_deref(),

@@ -8,6 +8,7 @@ mod conflicts;
 mod download;
 mod environment;
 mod freeze;
+mod groups;
 mod hash;
 mod index;
 mod install;

@@ -550,3 +550,57 @@ fn install_for_another_platform_needs_target_or_dry_run_as_in_pip() {
         stderr(&output)
     );
 }
+
+#[test]
+fn group_installs_a_pep_735_dependency_group() {
+    let ctx = TestContext::new();
+    ctx.create_venv();
+    let server = IndexServer::builder()
+        .wheel(module_wheel("plain", "0.3").build())
+        .wheel(module_wheel("other", "1.0").build())
+        .wheel(module_wheel("unused", "1.0").build())
+        .start();
+    fs_err::write(
+        ctx.root().join("pyproject.toml"),
+        "[project]\nname = \"demo\"\nversion = \"0\"\n\n[dependency-groups]\n\
+         Test_Tools = [\"plain==0.3\", {include-group = \"lint\"}]\n\
+         lint = [\"other>=1\"]\nunused = [\"unused\"]\n\
+         loop-a = [{include-group = \"loop-b\"}]\nloop-b = [{include-group = \"loop_a\"}]\n",
+    )
+    .unwrap();
+    let output = install(&ctx, &server, &["--group", "test-tools"]);
+    assert_success(&output);
+    insta::assert_snapshot!(summary(&ctx, &output), @r"
+    Resolved 2 packages in [TIME]
+    Prepared 2 packages in [TIME]
+    Installed 2 packages in [TIME]
+     + other==1.0
+     + plain==0.3
+    ");
+
+    // With a path.
+    let output = install(
+        &ctx,
+        &server,
+        &["--dry-run", "--group", "./pyproject.toml:unused"],
+    );
+    assert_success(&output);
+    assert!(
+        stderr(&output).contains("+ unused==1.0"),
+        "{}",
+        stderr(&output)
+    );
+
+    for (group, error) in [
+        ("missing", "dependency group \"missing\" not found in"),
+        ("loop-a", "includes itself (loop-a -> loop-b -> loop-a)"),
+        ("setup.cfg:lint", "the file must be named pyproject.toml"),
+    ] {
+        let output = install(&ctx, &server, &["--group", group]);
+        assert!(
+            assert_failure(&output).contains(error),
+            "{}",
+            stderr(&output)
+        );
+    }
+}
