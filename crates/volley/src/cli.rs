@@ -105,6 +105,8 @@ pub struct PipGeneralArgs {
     pub use_deprecated: Vec<String>,
 }
 
+// Parsed once per run: the size of the largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Resolve and install packages into a Python environment
