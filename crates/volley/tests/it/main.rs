@@ -19,3 +19,4 @@ mod pip_flags;
 mod pipeline;
 mod report;
 mod resolve;
+mod wheel;
