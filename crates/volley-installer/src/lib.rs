@@ -34,13 +34,17 @@
 //! - `RECORD` is CSV with urlsafe unpadded base64 digests, and its paths are relative to the
 //!   site-packages directory even for scripts (`../../../bin/tool`) (`record`, `path`);
 //! - scripts: `#!python` lines are rewritten, entry points become launchers, long or spaced
-//!   interpreter paths need a `/bin/sh` trampoline (`script`);
+//!   interpreter paths need a `/bin/sh` trampoline (`script`); on Windows launchers are `.exe`
+//!   files, a stub from the environment's pip with the script zipped behind it
+//!   (`windows_launcher`);
 //! - bytecode: compiled by the target interpreter whatever `PYTHONDONTWRITEBYTECODE` says, and
 //!   recorded in `RECORD` (`bytecode`);
 //! - uninstalling must remove bytecode that `RECORD` never listed, and nothing outside the
 //!   environment (`uninstall`).
 //!
-//! Not here yet: Windows `.exe` launchers.
+//! Platforms: the Windows parts (`.exe` launchers, `Scripts`, case-insensitive destinations) are
+//! compiled for Windows in CI and their logic is unit-tested on Linux, but no test runs on
+//! Windows itself.
 
 mod bytecode;
 mod error;
@@ -58,6 +62,7 @@ mod transaction;
 mod uninstall;
 mod unpack;
 mod wheel;
+mod windows_launcher;
 
 pub use bytecode::CompileOptions;
 pub use error::InstallError;

@@ -24,8 +24,11 @@ use crate::InstallError;
 use crate::layout::Layout;
 use crate::path::{is_joined, relative_path};
 use crate::record::{RecordRow, sha256_digest};
-use crate::script::{fix_shebang, is_entry_point_wrapper, launcher, script_names};
+use crate::script::{
+    EntryPoint, fix_shebang, is_entry_point_wrapper, launcher, launcher_body, script_names,
+};
 use crate::unpack::{UnpackedFile, UnpackedWheel, is_data_script};
+use crate::windows_launcher::{LauncherKind, LauncherStubs, assemble, launcher_interpreter};
 
 /// How one install is recorded in its `.dist-info` (PEP 376, PEP 610).
 #[derive(Debug, Clone, Copy)]
@@ -134,12 +137,26 @@ pub(crate) fn place<'w>(
             executable,
         },
     };
+    // Windows runs scripts through `.exe` launchers, whose stub comes with the environment's pip.
+    let stubs = match cfg!(windows) && !wheel.entry_points.is_empty() {
+        true => LauncherStubs::find(&layout.purelib),
+        false => None,
+    };
     for (name, entry_point) in script_names(&wheel.entry_points, layout.python_version) {
-        files.push(fresh(
-            layout.scripts.join(name),
-            launcher(python, entry_point),
-            true,
-        ));
+        let file = match &stubs {
+            Some(stubs) => fresh(
+                layout.scripts.join(format!("{name}.exe")),
+                exe_launcher(stubs, &layout.python_executable, entry_point)
+                    .map_err(|error| corrupt(wheel, error))?,
+                true,
+            ),
+            None => fresh(
+                layout.scripts.join(name),
+                launcher(python, entry_point),
+                true,
+            ),
+        };
+        files.push(file);
     }
     let dist_info = lib_dir.join(wheel.dist_info());
     files.push(fresh(
@@ -168,6 +185,30 @@ pub(crate) fn place<'w>(
     })
 }
 
+/// The Windows `.exe` launcher of `entry_point` (see `windows_launcher`).
+fn exe_launcher(
+    stubs: &LauncherStubs,
+    python: &Path,
+    entry_point: &EntryPoint,
+) -> std::io::Result<Vec<u8>> {
+    let kind = LauncherKind::for_group(&entry_point.group);
+    let interpreter = launcher_interpreter(python, kind);
+    assemble(stubs, kind, &interpreter, &launcher_body(entry_point))
+}
+
+/// Whether the environment's filesystem takes `A.py` and `a.py` for one file: the defaults of
+/// Windows (NTFS) and macOS (APFS, HFS+). Linux filesystems are case-sensitive.
+const CASE_INSENSITIVE: bool = cfg!(any(windows, target_os = "macos"));
+
+/// The key under which two destinations are the same file: the path itself, or its lower-case
+/// spelling where names ignore case.
+fn destination_key(path: &Path, case_insensitive: bool) -> Cow<'_, OsStr> {
+    match case_insensitive {
+        true => Cow::Owned(path.to_string_lossy().to_lowercase().into()),
+        false => Cow::Borrowed(path.as_os_str()),
+    }
+}
+
 /// `files` with one file per destination: a later file at the same destination replaces the
 /// earlier one in its place (as pip overwrites it). The RECORD is written by the installer: a
 /// wheel file at `record` never lands.
@@ -182,14 +223,16 @@ fn one_per_destination<'w>(
     {
         // Keyed by the raw path: destinations are normalized, so equal paths are equal bytes
         // (and hashing bytes is cheaper than hashing a `Path`'s components).
-        let mut first: FxHashMap<&OsStr, usize> =
+        let mut first: FxHashMap<Cow<'_, OsStr>, usize> =
             FxHashMap::with_capacity_and_hasher(files.len(), Default::default());
+        let record = destination_key(record, CASE_INSENSITIVE);
         for (index, file) in files.iter().enumerate() {
-            if file.destination == record {
+            let key = destination_key(&file.destination, CASE_INSENSITIVE);
+            if key == record {
                 dropped.push(index);
                 continue;
             }
-            match first.entry(file.destination.as_os_str()) {
+            match first.entry(key) {
                 Entry::Occupied(earlier) => {
                     tracing::debug!(
                         "wheel {wheel}: two files install to {}, the later one wins",
@@ -276,5 +319,19 @@ pub(crate) fn corrupt(wheel: &UnpackedWheel, error: std::io::Error) -> InstallEr
     InstallError::CorruptUnpacked {
         dir: wheel.root().to_path_buf(),
         reason: error.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn destinations_differing_in_case_are_one_file_where_names_ignore_case() {
+        let upper = Path::new("/venv/lib/site-packages/Pkg/Data.TXT");
+        let lower = Path::new("/venv/lib/site-packages/pkg/data.txt");
+        assert_eq!(destination_key(upper, true), destination_key(lower, true));
+        assert_ne!(destination_key(upper, false), destination_key(lower, false));
+        assert_eq!(destination_key(upper, false), upper.as_os_str());
     }
 }

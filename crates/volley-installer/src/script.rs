@@ -225,30 +225,33 @@ pub(crate) fn shebang(python: &[u8]) -> Vec<u8> {
     lines
 }
 
-/// A launcher script for an entry point: the shebang, then Python that imports the object and
-/// exits with what calling it returns.
+/// A launcher script for an entry point: the shebang, then [`launcher_body`].
 pub(crate) fn launcher(python: &[u8], entry: &EntryPoint) -> Vec<u8> {
+    let mut script = shebang(python);
+    script.extend_from_slice(&launcher_body(entry));
+    script
+}
+
+/// The Python of a launcher, without a shebang: it imports the object and exits with what
+/// calling it returns. (Windows `.exe` launchers carry it as their zip's `__main__.py`.)
+pub(crate) fn launcher_body(entry: &EntryPoint) -> Vec<u8> {
     let import_name = entry
         .attribute
         .split('.')
         .next()
         .unwrap_or(&entry.attribute);
-    let mut script = shebang(python);
-    script.extend_from_slice(
-        format!(
-            "# -*- coding: utf-8 -*-\n\
-             import re\n\
-             import sys\n\
-             from {module} import {import_name}\n\
-             if __name__ == \"__main__\":\n    \
-             sys.argv[0] = re.sub(r\"(-script\\.pyw|\\.exe)?$\", \"\", sys.argv[0])\n    \
-             sys.exit({attribute}())\n",
-            module = entry.module,
-            attribute = entry.attribute,
-        )
-        .as_bytes(),
-    );
-    script
+    format!(
+        "# -*- coding: utf-8 -*-\n\
+         import re\n\
+         import sys\n\
+         from {module} import {import_name}\n\
+         if __name__ == \"__main__\":\n    \
+         sys.argv[0] = re.sub(r\"(-script\\.pyw|\\.exe)?$\", \"\", sys.argv[0])\n    \
+         sys.exit({attribute}())\n",
+        module = entry.module,
+        attribute = entry.attribute,
+    )
+    .into_bytes()
 }
 
 /// Replaces a `#!python...` first line with the interpreter's shebang; `None` when the script

@@ -213,7 +213,18 @@ fn entry_point_scripts(dist_info: &Path, layout: &Layout) -> Vec<PathBuf> {
     match parse_entry_points(&content) {
         Ok(entry_points) => entry_points
             .iter()
-            .map(|entry| normalize(&layout.scripts.join(&entry.name)))
+            .flat_map(|entry| {
+                let script = normalize(&layout.scripts.join(&entry.name));
+                // On Windows the launcher is `<name>.exe` (and older tools wrote a
+                // `<name>-script.py` beside it).
+                let windows = cfg!(windows).then(|| {
+                    [
+                        script.with_file_name(format!("{}.exe", entry.name)),
+                        script.with_file_name(format!("{}-script.py", entry.name)),
+                    ]
+                });
+                std::iter::once(script).chain(windows.into_iter().flatten())
+            })
             .collect(),
         Err(error) => {
             tracing::debug!(
