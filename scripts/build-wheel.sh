@@ -10,7 +10,11 @@
 # maturin is taken from PATH; when it is not there it is installed once into a throwaway venv,
 # target/wheel-tools (set MATURIN_VERSION to pin another release). Set PYTHON to choose the
 # interpreter for that venv (default python3). Prints the wheel's path on its last line.
-# When `auditwheel` is on PATH, it reports the wheel's manylinux/musllinux compliance.
+# When `auditwheel` is on PATH, it reports the wheel's manylinux/musllinux compliance. maturin
+# tags the wheel by the newest glibc symbol the binary uses, so a wheel built on a recent
+# distribution runs only on as recent ones (Debian 12 gives manylinux_2_34); for wide reach
+# build in a manylinux container, with `--zig --compatibility manylinux2014`, or for a musl
+# target (a static binary, musllinux).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 python="${PYTHON:-python3}"
