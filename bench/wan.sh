@@ -66,12 +66,13 @@ status() {
 
 check() {
   local base="http://$BENCH_HOST_IP:$BENCH_PORT"
-  if ! ip netns exec "$BENCH_NS" curl -fsS -m 5 -o /dev/null "$base/simple/"; then
+  if ! ip netns exec "$BENCH_NS" curl -fs -m 5 -o /dev/null "$base/simple/"; then
     echo "the mirror does not answer at $base from $BENCH_NS: bench/serve.sh restart, then bench/wan.sh check"
     return 0
   fi
   local largest
-  largest=$(ls -S "$BENCH_MIRROR/files" | grep '\.whl$' | head -n1)
+  # sed reads all of ls's output: no SIGPIPE for pipefail to report.
+  largest=$(ls -S "$BENCH_MIRROR/files" | grep '\.whl$' | sed -n 1p)
   echo "expect: connect about $((2 * BENCH_DELAY_MS)) ms (1 RTT), first byte about $((4 * BENCH_DELAY_MS)) ms (2 RTT)"
   ip netns exec "$BENCH_NS" curl -sS -o /dev/null \
     -w '  index page: connect %{time_connect} s, first byte %{time_starttransfer} s\n' "$base/simple/"
