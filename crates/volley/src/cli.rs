@@ -631,6 +631,11 @@ pub struct FreezeArgs {
     #[arg(long, short = 'l')]
     pub local: bool,
 
+    /// List only the distributions installed in DIR (may be repeated), instead of the
+    /// environment's
+    #[arg(long, value_name = "DIR")]
+    pub path: Vec<PathBuf>,
+
     #[command(flatten)]
     pub python: PythonArgs,
 }
@@ -686,6 +691,11 @@ pub struct ListArgs {
     /// packages a virtual environment sees from its base interpreter)
     #[arg(long, short = 'l')]
     pub local: bool,
+
+    /// List only the distributions installed in DIR (may be repeated), instead of the
+    /// environment's
+    #[arg(long, value_name = "DIR")]
+    pub path: Vec<PathBuf>,
 
     #[command(flatten)]
     pub python: PythonArgs,

@@ -11,6 +11,7 @@
 //! - an unreadable `direct_url.json` is warned about and ignored.
 
 use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use volley_packaging::PackageName;
@@ -77,6 +78,28 @@ impl Target {
         Ok(())
     }
 
+    /// `--path DIR...`: only the distributions in these directories (relative to `cwd`), one
+    /// per name, the first found; as pip, `--path` cannot go with `--local`.
+    pub fn restrict_to_paths(&mut self, paths: &[PathBuf], local: bool, cwd: &Path) -> Result<()> {
+        if paths.is_empty() {
+            return Ok(());
+        }
+        if local {
+            anyhow::bail!("cannot combine '--path' with '--user' or '--local'");
+        }
+        let mut seen = HashSet::new();
+        let mut installed = Vec::new();
+        for path in paths {
+            for dist in InstalledDist::scan(&cwd.join(path))? {
+                if seen.insert(dist.name.clone()) {
+                    installed.push(dist);
+                }
+            }
+        }
+        self.installed = installed;
+        Ok(())
+    }
+
     /// The distribution named `name` (normalized), if installed.
     pub fn get(&self, name: &PackageName) -> Option<&InstalledDist> {
         self.installed.iter().find(|dist| &dist.name == name)
@@ -130,7 +153,7 @@ pub fn is_listed(dist: &InstalledDist, excluded: &HashSet<PackageName>) -> bool 
 
 /// The environment's directory as the user would write it: relative to `cwd` when inside it
 /// (`.venv`), else absolute.
-pub fn display_prefix(interpreter: &Interpreter, cwd: &std::path::Path) -> String {
+pub fn display_prefix(interpreter: &Interpreter, cwd: &Path) -> String {
     let prefix = &interpreter.sys_prefix;
     match prefix.strip_prefix(cwd) {
         Ok(relative) if !relative.as_os_str().is_empty() => relative.display().to_string(),

@@ -28,7 +28,8 @@ pub fn freeze(
     env: &Environment,
     printer: Printer,
 ) -> Result<ExitCode> {
-    let target = Target::find(&args.python, global, env, &printer)?;
+    let mut target = Target::find(&args.python, global, env, &printer)?;
+    target.restrict_to_paths(&args.path, args.local, &env.cwd)?;
     let mut excluded = environment::package_names(&args.exclude)?;
     if !args.all {
         excluded.extend(environment::package_names(&hidden_packages(&target))?);

@@ -57,7 +57,8 @@ pub async fn list(
         args.pre |= config.pre == Some(true);
     }
     let global = &global;
-    let target = Target::find(&args.python, global, env, &printer)?;
+    let mut target = Target::find(&args.python, global, env, &printer)?;
+    target.restrict_to_paths(&args.path, args.local, &env.cwd)?;
     let excluded = environment::package_names(&args.exclude)?;
     let mut rows: Vec<Row<'_>> = Vec::new();
     for dist in &target.installed {

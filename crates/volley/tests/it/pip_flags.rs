@@ -604,3 +604,31 @@ fn group_installs_a_pep_735_dependency_group() {
         );
     }
 }
+
+#[test]
+fn freeze_and_list_path_list_only_that_directory_as_pip_does() {
+    let ctx = TestContext::new();
+    ctx.create_venv();
+    let server = IndexServer::builder()
+        .wheel(module_wheel("plain", "0.3").build())
+        .wheel(module_wheel("other", "1.0").build())
+        .start();
+    assert_success(&install(&ctx, &server, &["plain==0.3"]));
+    assert_success(&install(&ctx, &server, &["--target", "lib", "other==1.0"]));
+    let venv = ctx.venv().to_string_lossy().to_string();
+    for args in [
+        vec!["freeze", "--path", "lib"],
+        vec!["list", "--path", "lib", "--format", "freeze"],
+    ] {
+        let pip = ctx.pip(&args);
+        assert_success(&pip);
+        let mut volley_args = args.clone();
+        volley_args.extend_from_slice(&["--python", &venv]);
+        let output = volley(&ctx, &volley_args);
+        assert_success(&output);
+        assert_eq!(stdout(&output), "other==1.0\n", "{args:?}");
+        assert_eq!(stdout(&output), stdout(&pip), "{args:?}");
+    }
+    let output = volley(&ctx, &["freeze", "--path", "lib", "-l", "--python", &venv]);
+    assert!(assert_failure(&output).contains("cannot combine '--path' with '--user' or '--local'"));
+}
