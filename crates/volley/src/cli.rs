@@ -736,6 +736,14 @@ pub enum CacheCommand {
     /// Remove what no current volley reads: buckets of older formats, temporary files left by
     /// killed runs
     Prune,
+    /// Remove the whole cache (pip's `cache purge`; as `clean` without names)
+    Purge,
+    /// Remove the entries of one package (pip's `cache remove`; a name, not a pattern)
+    Remove {
+        /// The package name
+        #[arg(value_name = "PACKAGE")]
+        package: String,
+    },
 }
 
 /// The most connections `--max-connections` takes: more would only exhaust file descriptors.

@@ -1,4 +1,4 @@
-//! `volley cache dir | clean | prune`.
+//! `volley cache dir | clean | prune`, and pip's `purge` and `remove NAME`.
 
 use std::process::ExitCode;
 
@@ -27,6 +27,24 @@ pub fn cache(
             let cache = settings.open_unlocked()?;
             let _lock = lock_exclusive(&cache, &printer)?;
             printer.status(removed(cache.clean(&packages)?));
+        }
+        CacheCommand::Purge => {
+            let cache = settings.open_unlocked()?;
+            let _lock = lock_exclusive(&cache, &printer)?;
+            printer.status(removed(cache.clean(&[])?));
+        }
+        CacheCommand::Remove { package } => {
+            // pip's argument is a glob over wheel file names; volley's cache is keyed by
+            // package, so it takes the name.
+            if package.contains(['*', '?', '[']) {
+                anyhow::bail!(
+                    "invalid package name \"{package}\": volley's `cache remove` takes a package \
+                     name, not a pattern"
+                );
+            }
+            let cache = settings.open_unlocked()?;
+            let _lock = lock_exclusive(&cache, &printer)?;
+            printer.status(removed(cache.clean(&[package])?));
         }
         CacheCommand::Prune => {
             let cache = settings.open_unlocked()?;

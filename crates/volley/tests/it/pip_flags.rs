@@ -632,3 +632,37 @@ fn freeze_and_list_path_list_only_that_directory_as_pip_does() {
     let output = volley(&ctx, &["freeze", "--path", "lib", "-l", "--python", &venv]);
     assert!(assert_failure(&output).contains("cannot combine '--path' with '--user' or '--local'"));
 }
+
+#[test]
+fn cache_purge_and_remove_are_pips_names_for_clean() {
+    let ctx = TestContext::new();
+    ctx.create_venv();
+    let server = IndexServer::builder()
+        .wheel(module_wheel("plain", "0.3").build())
+        .wheel(module_wheel("other", "1.0").build())
+        .start();
+    assert_success(&install(&ctx, &server, &["plain==0.3", "other==1.0"]));
+    let count = |output: &std::process::Output| -> usize {
+        let text = stderr(output);
+        let rest = text
+            .strip_prefix("Removed ")
+            .unwrap_or_else(|| panic!("{text}"));
+        rest.split(' ').next().unwrap().parse().unwrap()
+    };
+    let output = volley(&ctx, &["cache", "remove", "plain"]);
+    assert_success(&output);
+    assert!(count(&output) > 0, "{}", stderr(&output));
+    // plain's entries are gone; a second removal finds nothing.
+    let output = volley(&ctx, &["cache", "remove", "Plain"]);
+    assert_success(&output);
+    assert_eq!(count(&output), 0, "{}", stderr(&output));
+    let output = volley(&ctx, &["cache", "remove", "pl*"]);
+    assert!(assert_failure(&output).contains("not a pattern"));
+
+    let output = volley(&ctx, &["cache", "purge"]);
+    assert_success(&output);
+    assert!(count(&output) > 0, "{}", stderr(&output));
+    let output = volley(&ctx, &["cache", "purge"]);
+    assert_success(&output);
+    assert_eq!(count(&output), 0, "{}", stderr(&output));
+}
