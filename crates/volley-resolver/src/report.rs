@@ -85,7 +85,9 @@ struct Formatter {
 }
 
 impl Formatter {
-    /// Shorten pubgrub's proof where a step only says that a version does not exist:
+    /// Shorten pubgrub's proof where a step only says that a version does not exist (and where
+    /// an extra reaches its dependencies through [`SolverPackage::ExtraDependencies`], see
+    /// [`through_extra`]):
     ///
     /// - "there is no version of `p` in `r`" next to "`p` in `r1` depends on `q`" becomes
     ///   "`p` in `r1 ∪ r` depends on `q`", vacuous for the versions that do not exist. (pubgrub's
@@ -101,6 +103,11 @@ impl Formatter {
         };
         let cause1 = self.collapse(&derived.cause1);
         let cause2 = self.collapse(&derived.cause2);
+        if let Some(merged) =
+            through_extra(&cause1, &cause2).or_else(|| through_extra(&cause2, &cause1))
+        {
+            return merged;
+        }
         for (no_versions, other) in [(&cause1, &cause2), (&cause2, &cause1)] {
             let DerivationTree::External(External::NoVersions(package, range)) = no_versions else {
                 continue;
@@ -153,7 +160,9 @@ impl Formatter {
         match package {
             SolverPackage::Root => "the requirements".to_string(),
             SolverPackage::Python => format!("Python{range_text}"),
-            SolverPackage::Package(_) | SolverPackage::Extra(..) => {
+            SolverPackage::Package(_)
+            | SolverPackage::Extra(..)
+            | SolverPackage::ExtraDependencies(..) => {
                 format!("{package}{range_text}")
             }
         }
@@ -374,6 +383,46 @@ impl ReportFormatter<SolverPackage, Ranges, Unusable> for Formatter {
 }
 
 /// Whether a range is one version and its local variants (`==1.0`).
+/// "`pkg[x]==v` depends on `pkg[x]`'s dependencies at `v`" and "those depend on `dep`" (or are
+/// unusable) is one fact for a reader: "`pkg[x]==v` depends on `dep`".
+fn through_extra(extra: &Tree, dependencies: &Tree) -> Option<Tree> {
+    let DerivationTree::External(External::FromDependencyOf(
+        dependent @ SolverPackage::Extra(name, extra_name),
+        range,
+        SolverPackage::ExtraDependencies(via_name, via_extra),
+        _,
+    )) = extra
+    else {
+        return None;
+    };
+    if name != via_name || extra_name != via_extra {
+        return None;
+    }
+    let DerivationTree::External(external) = dependencies else {
+        return None;
+    };
+    let merged = match external {
+        External::FromDependencyOf(
+            SolverPackage::ExtraDependencies(from_name, from_extra),
+            _,
+            dependency,
+            dependency_range,
+        ) if from_name == name && from_extra == extra_name => External::FromDependencyOf(
+            dependent.clone(),
+            range.clone(),
+            dependency.clone(),
+            dependency_range.clone(),
+        ),
+        External::Custom(SolverPackage::ExtraDependencies(from_name, from_extra), _, reason)
+            if from_name == name && from_extra == extra_name =>
+        {
+            External::Custom(dependent.clone(), range.clone(), reason.clone())
+        }
+        _ => return None,
+    };
+    Some(DerivationTree::External(merged))
+}
+
 fn one_version(range: &Ranges) -> bool {
     range.as_singleton().is_some()
         || matches!(

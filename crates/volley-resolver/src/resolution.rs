@@ -73,16 +73,25 @@ pub fn resolve(
         active.push(requirement);
     }
     let solver = Solver::new(active, options, provider);
-    match pubgrub::resolve(&solver, SolverPackage::Root, root_version()) {
-        Ok(solution) => Ok(build_resolution(&solver, solution)),
-        Err(PubGrubError::NoSolution(tree)) => Err(ResolveError::NoSolution(
-            NoSolutionReport::new(&solver, &tree),
-        )),
-        Err(PubGrubError::ErrorRetrievingDependencies { source, .. })
-        | Err(PubGrubError::ErrorChoosingVersion { source, .. })
-        | Err(PubGrubError::ErrorInShouldCancel(source)) => match source {
-            SolverError::Provider(error) => Err(ResolveError::Provider(error)),
-        },
+    // A run stops early when conflicts change the order packages are decided in; the next one
+    // starts from scratch with the new order and everything already fetched.
+    loop {
+        let outcome = pubgrub::resolve(&solver, SolverPackage::Root, root_version());
+        if solver.take_restart() {
+            continue;
+        }
+        return match outcome {
+            Ok(solution) => Ok(build_resolution(&solver, solution)),
+            Err(PubGrubError::NoSolution(tree)) => Err(ResolveError::NoSolution(
+                NoSolutionReport::new(&solver, &tree),
+            )),
+            Err(PubGrubError::ErrorRetrievingDependencies { source, .. })
+            | Err(PubGrubError::ErrorChoosingVersion { source, .. })
+            | Err(PubGrubError::ErrorInShouldCancel(source)) => match source {
+                SolverError::Provider(error) => Err(ResolveError::Provider(error)),
+                SolverError::Restart => unreachable!("a restart is taken before the outcome"),
+            },
+        };
     }
 }
 
@@ -105,7 +114,7 @@ fn build_resolution(
                     .or_default()
                     .insert(extra.clone());
             }
-            SolverPackage::Root | SolverPackage::Python => {}
+            SolverPackage::Root | SolverPackage::Python | SolverPackage::ExtraDependencies(..) => {}
         }
         let Some(dependent) = package.name() else {
             continue;

@@ -8,8 +8,11 @@
 //! 1. files: a version is usable if it has a compatible wheel (unless `--no-binary` covers the
 //!    package) or an sdist (unless `--only-binary` covers it), and its index Requires-Python
 //!    admits the target;
-//! 2. pre-releases: skipped unless `--pre`, a specifier on the package names a pre-release, or no
-//!    usable final release satisfies the requirements on the package. pip tests that against the
+//! 2. pre-releases: skipped unless `--pre`, a specifier in play on the package names a
+//!    pre-release, or no usable final release satisfies the requirements on the package. A
+//!    specifier is in play while its range holds pubgrub's range: one that came with a version
+//!    since rejected (`httpx<1.0.0dev` from a `google-genai` that lost) allows nothing. pip tests
+//!    the second rule against the
 //!    combined specifier of the requirements in play; pubgrub's range also lacks the versions it
 //!    ruled out by conflicts, so that test runs against the intersection of the requirement ranges
 //!    seen for the package that contain pubgrub's range (those of the active requirements among
@@ -87,16 +90,62 @@ struct State {
     metadata: FxHashMap<(PackageName, Version), Arc<CandidateMetadata>>,
     /// Names in the order they were first seen: breadth-first priority.
     discovered: FxHashMap<PackageName, usize>,
-    /// A specifier on the package named a pre-release (packaging's `Specifier.prereleases`).
-    explicit_prerelease: FxHashSet<PackageName>,
+    /// The ranges of the requirements on the package whose specifiers name a pre-release
+    /// (packaging's `SpecifierSet.prereleases`). Only those still in play allow pre-releases:
+    /// see [`Solver::select`].
+    prerelease_ranges: FxHashMap<PackageName, Vec<Ranges<Version>>>,
     /// A specifier on the package pinned it with `==`/`===`.
     pinned: FxHashSet<PackageName>,
     /// Every range a requirement (or constraint) put on the package, deduplicated.
     requirement_ranges: FxHashMap<PackageName, Vec<Ranges<Version>>>,
-    /// The last version chosen for each package, which its extras follow.
-    last_choice: FxHashMap<PackageName, Version>,
+    /// The version each package is decided at in the current run, which its extras follow.
+    /// Set when pubgrub takes a version; dropped when pubgrub asks for the package's priority,
+    /// which it only does for undecided packages (after a backtrack undid the decision).
+    decided: FxHashMap<PackageName, Version>,
+    /// The range pubgrub last gave an undecided package when asking for its priority: what the
+    /// decisions so far leave of it.
+    allowed: FxHashMap<PackageName, Ranges<Version>>,
+    conflicts: Conflicts,
     edges: Edges,
     skipped: Skipped,
+}
+
+/// How often a package's versions were rejected because of another package's decision, and
+/// what that taught about the order to decide them in.
+///
+/// pubgrub does not undo a decision because a later package walks down its versions: with
+/// `cryptography` decided at its newest, `pyopenssl` is tried release after release (each
+/// newer one requires an older `cryptography`) until one from years ago without the bound fits.
+/// pip and uv avoid that by deciding such a package before the one that keeps rejecting it.
+/// Here, a version whose dependency range excludes what another package is decided at counts
+/// once for the rejected package (affected) and once for the decided one (culprit). At
+/// [`CONFLICT_THRESHOLD`], the affected package is decided earlier from then on, and the
+/// culprit later; since pubgrub cannot be told to undo one decision, the solve then starts
+/// over with the new order (everything fetched so far is kept, so a restart costs only solver
+/// time). Each package moves at most once per direction, so restarts are bounded.
+#[derive(Default)]
+struct Conflicts {
+    affected: FxHashMap<PackageName, u32>,
+    culprit: FxHashMap<PackageName, u32>,
+    order: FxHashMap<PackageName, ConflictOrder>,
+    /// A culprit was moved later: the current run should stop and start again.
+    restart: bool,
+    restarts: u32,
+}
+
+/// Rejections past which a package's place in the decision order changes (uv's threshold).
+const CONFLICT_THRESHOLD: u32 = 5;
+
+/// Restarts past which the order still changes but the current run goes on.
+const MAX_RESTARTS: u32 = 64;
+
+/// Where conflicts moved a package in the decision order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum ConflictOrder {
+    /// Often the decided package that rejected others: decided after the ones it rejected.
+    Late,
+    /// Often rejected: decided before the packages that rejected it.
+    Early,
 }
 
 pub(crate) struct Solver<'a> {
@@ -123,6 +172,9 @@ pub(crate) fn root_version() -> Version {
 pub(crate) enum SolverError {
     #[error(transparent)]
     Provider(#[from] ProviderError),
+    /// The decision order changed (see [`Conflicts`]): start the solve again.
+    #[error("the decision order changed")]
+    Restart,
 }
 
 impl<'a> Solver<'a> {
@@ -336,25 +388,29 @@ impl<'a> Solver<'a> {
 
         let (allow_prerelease, pinned) = {
             let state = self.state.borrow();
-            let allow = self.options.prerelease == PrereleaseMode::Allow
-                || state.explicit_prerelease.contains(name)
-                || {
-                    let requested = state
-                        .requirement_ranges
-                        .get(name)
-                        .into_iter()
-                        .flatten()
-                        .filter(|requirement| range.subset_of(requirement))
-                        .fold(Ranges::full(), |all, requirement| {
-                            all.intersection(requirement)
-                        });
-                    !candidates.iter().any(|candidate| {
-                        !candidate.version.any_prerelease()
-                            && requested.contains(&candidate.version)
-                            && has_file(candidate)
-                            && python_fits(candidate)
-                    })
-                };
+            // A requirement whose range does not hold pubgrub's range is not in play: the
+            // version that made it was rejected, and its specifier no longer speaks.
+            let named = state
+                .prerelease_ranges
+                .get(name)
+                .is_some_and(|ranges| ranges.iter().any(|named| range.subset_of(named)));
+            let allow = self.options.prerelease == PrereleaseMode::Allow || named || {
+                let requested = state
+                    .requirement_ranges
+                    .get(name)
+                    .into_iter()
+                    .flatten()
+                    .filter(|requirement| range.subset_of(requirement))
+                    .fold(Ranges::full(), |all, requirement| {
+                        all.intersection(requirement)
+                    });
+                !candidates.iter().any(|candidate| {
+                    !candidate.version.any_prerelease()
+                        && requested.contains(&candidate.version)
+                        && has_file(candidate)
+                        && python_fits(candidate)
+                })
+            };
             (allow, state.pinned.contains(name))
         };
         let applicable: Vec<&Candidate> = usable
@@ -492,7 +548,28 @@ impl<'a> Solver<'a> {
         Dependencies::Available([(SolverPackage::Python, range)].into_iter().collect())
     }
 
-    /// Dependencies of a real package version, or of one of its extras (`extra` set).
+    /// Dependencies of `name[extra]==version`: the base at that very version, and what the extra
+    /// turns on (behind [`SolverPackage::ExtraDependencies`], so no metadata is read for an extra
+    /// version that its decided base already rules out).
+    fn extra_dependencies(
+        &self,
+        name: &PackageName,
+        extra: &ExtraName,
+        version: &Version,
+    ) -> Dependencies<SolverPackage, Ranges<Version>, Unusable> {
+        let exactly = Ranges::singleton(version.clone());
+        let mut terms = vec![(SolverPackage::Package(name.clone()), exactly.clone())];
+        if !self.options.no_deps {
+            terms.push((
+                SolverPackage::ExtraDependencies(name.clone(), extra.clone()),
+                exactly,
+            ));
+        }
+        Dependencies::Available(terms.into_iter().collect())
+    }
+
+    /// Dependencies of a real package version (`extra` unset), or what one of its extras adds
+    /// (`package` is then [`SolverPackage::ExtraDependencies`]).
     fn package_dependencies(
         &self,
         package: &SolverPackage,
@@ -500,16 +577,9 @@ impl<'a> Solver<'a> {
         extra: Option<&ExtraName>,
         version: &Version,
     ) -> Result<Dependencies<SolverPackage, Ranges<Version>, Unusable>, SolverError> {
-        let mut terms = Vec::new();
-        if extra.is_some() {
-            terms.push((
-                SolverPackage::Package(name.clone()),
-                Ranges::singleton(version.clone()),
-            ));
-            if self.options.no_deps {
-                return Ok(Dependencies::Available(terms.into_iter().collect()));
-            }
-        } else if let Some(requires_python) = self.python_conflict(name, version, None) {
+        if extra.is_none()
+            && let Some(requires_python) = self.python_conflict(name, version, None)
+        {
             return Ok(self.python_dependency(name, version, requires_python));
         }
 
@@ -524,6 +594,7 @@ impl<'a> Solver<'a> {
         }
 
         let markers = &self.options.markers;
+        let mut terms = Vec::new();
         let mut edges = Vec::new();
         for requirement in &metadata.requires_dist {
             let applies = match extra {
@@ -542,9 +613,12 @@ impl<'a> Solver<'a> {
             }
             edges.push(requirement.name.clone());
         }
-        // `kit[all]` listing `kit[all]` or `kit` listing `kit` says nothing, and pubgrub does not
-        // take a package depending on itself.
-        terms.retain(|(dependency, _)| dependency != package);
+        // `kit` listing `kit`, or `kit[all]` listing `kit[all]`, says nothing, and pubgrub does
+        // not take a package depending on itself.
+        let itself = extra.map(|extra| SolverPackage::Extra(name.clone(), extra.clone()));
+        terms
+            .retain(|(dependency, _)| dependency != package && Some(dependency) != itself.as_ref());
+        self.count_conflicts(name, &terms);
         self.discover(edges.iter());
         self.state
             .borrow_mut()
@@ -552,12 +626,100 @@ impl<'a> Solver<'a> {
             .insert((package.clone(), version.clone()), edges);
         Ok(Dependencies::Available(terms.into_iter().collect()))
     }
+
+    /// Count the dependencies of a version of `name` that exclude what their package is decided
+    /// at (see [`Conflicts`]); ask for a restart when a culprit moves later.
+    fn count_conflicts(&self, name: &PackageName, terms: &[(SolverPackage, Ranges<Version>)]) {
+        let mut state = self.state.borrow_mut();
+        let State {
+            decided,
+            allowed,
+            conflicts,
+            ..
+        } = &mut *state;
+        for (dependency, range) in terms {
+            let SolverPackage::Package(culprit) = dependency else {
+                continue;
+            };
+            // Excluded by a decision, or by what decisions left of an undecided package (a
+            // lockstep `core==40` that a decided `web==40` requires).
+            let excluded = match decided.get(culprit) {
+                Some(version) => !range.contains(version),
+                None => allowed
+                    .get(culprit)
+                    .is_some_and(|allowed| allowed.intersection(range) == Ranges::empty()),
+            };
+            if culprit == name || !excluded {
+                continue;
+            }
+            let mut moved = false;
+            let affected = conflicts.affected.entry(name.clone()).or_default();
+            *affected += 1;
+            if *affected >= CONFLICT_THRESHOLD
+                && conflicts.order.get(name) != Some(&ConflictOrder::Early)
+            {
+                conflicts.order.insert(name.clone(), ConflictOrder::Early);
+                moved = true;
+            }
+            let blamed = conflicts.culprit.entry(culprit.clone()).or_default();
+            *blamed += 1;
+            if *blamed >= CONFLICT_THRESHOLD && !conflicts.order.contains_key(culprit) {
+                conflicts.order.insert(culprit.clone(), ConflictOrder::Late);
+                moved = true;
+            }
+            if moved && conflicts.restarts < MAX_RESTARTS {
+                conflicts.restart = true;
+            }
+        }
+    }
+
+    /// Whether the current run should stop and start again with a new decision order; counts
+    /// the restart.
+    pub(crate) fn take_restart(&self) -> bool {
+        let mut state = self.state.borrow_mut();
+        if !state.conflicts.restart {
+            return false;
+        }
+        state.conflicts.restart = false;
+        state.conflicts.restarts += 1;
+        state.decided.clear();
+        state.allowed.clear();
+        true
+    }
+
+    /// The first part of a package's priority: pinned to one version, then moved by conflicts
+    /// (often rejected, then often rejecting), then named by the user, then the rest.
+    fn tier(
+        &self,
+        name: &PackageName,
+        range: &Ranges<Version>,
+        moved: Option<ConflictOrder>,
+    ) -> u8 {
+        if range.as_singleton().is_some() {
+            return 5;
+        }
+        match moved {
+            Some(ConflictOrder::Early) => 4,
+            Some(ConflictOrder::Late) => 3,
+            None if self.direct.contains(name) => 2,
+            None => 1,
+        }
+    }
+
+    /// How many times the solve started over.
+    pub(crate) fn restarts(&self) -> u32 {
+        self.state.borrow().conflicts.restarts
+    }
 }
 
 /// Remember what a specifier says about pre-releases and pinning for its package.
 fn note_specifiers(state: &mut State, name: &PackageName, specifiers: &VersionSpecifiers) {
     if specifiers.iter().any(names_prerelease) {
-        state.explicit_prerelease.insert(name.clone());
+        let range = specifiers_range(specifiers);
+        let ranges = state.prerelease_ranges.entry(name.clone()).or_default();
+        if !ranges.contains(&range) {
+            ranges.push(range);
+        }
     }
     if specifiers.iter().any(is_pin) {
         state.pinned.insert(name.clone());
@@ -585,38 +747,33 @@ impl DependencyProvider for Solver<'_> {
     type V = Version;
     type VS = Ranges<Version>;
     type M = Unusable;
-    /// Tier, conflict-heavy first, then first seen (breadth first), then a base package before
-    /// its extras.
-    type Priority = (u8, bool, Reverse<usize>, u8);
+    /// Tier (see [`Solver::tier`]), then first seen (breadth first), then a base package
+    /// before its extras.
+    type Priority = (u8, Reverse<usize>, u8);
     type Err = SolverError;
 
     fn prioritize(
         &self,
         package: &SolverPackage,
         range: &Ranges<Version>,
-        statistics: &PackageResolutionStatistics,
+        _statistics: &PackageResolutionStatistics,
     ) -> Self::Priority {
         let (name, kind) = match package {
-            SolverPackage::Root => return (5, true, Reverse(0), 1),
-            SolverPackage::Python => return (4, true, Reverse(0), 1),
-            SolverPackage::Package(name) => (name, 1),
-            SolverPackage::Extra(name, _) => (name, 0),
+            SolverPackage::Root => return (u8::MAX, Reverse(0), 2),
+            SolverPackage::Python => return (u8::MAX - 1, Reverse(0), 2),
+            SolverPackage::Package(name) => (name, 2),
+            SolverPackage::Extra(name, _) => (name, 1),
+            SolverPackage::ExtraDependencies(name, _) => (name, 0),
         };
-        let tier = if range.as_singleton().is_some() {
-            3
-        } else if self.direct.contains(name) {
-            2
-        } else {
-            1
-        };
-        let order = self
-            .state
-            .borrow()
-            .discovered
-            .get(name)
-            .copied()
-            .unwrap_or(usize::MAX);
-        (tier, statistics.conflict_count() >= 5, Reverse(order), kind)
+        let mut state = self.state.borrow_mut();
+        // pubgrub only asks about undecided packages.
+        if matches!(package, SolverPackage::Package(_)) {
+            state.decided.remove(name);
+            state.allowed.insert(name.clone(), range.clone());
+        }
+        let order = state.discovered.get(name).copied().unwrap_or(usize::MAX);
+        let tier = self.tier(name, range, state.conflicts.order.get(name).copied());
+        (tier, Reverse(order), kind)
     }
 
     fn choose_version(
@@ -632,7 +789,7 @@ impl DependencyProvider for Solver<'_> {
                 if let Some(version) = &choice {
                     self.state
                         .borrow_mut()
-                        .last_choice
+                        .decided
                         .insert(name.clone(), version.clone());
                     // Neither a kept installed version nor one that is only offered so that
                     // its Requires-Python conflict is explained needs a download.
@@ -645,12 +802,17 @@ impl DependencyProvider for Solver<'_> {
                 Ok(choice)
             }
             SolverPackage::Extra(name, _) => {
-                let last = self.state.borrow().last_choice.get(name).cloned();
-                if let Some(last) = last.filter(|version| range.contains(version)) {
-                    return Ok(Some(last));
+                let decided = self.state.borrow().decided.get(name).cloned();
+                if let Some(decided) = decided.filter(|version| range.contains(version)) {
+                    return Ok(Some(decided));
                 }
                 Ok(self.select(name, range, false)?)
             }
+            // Only ever required at one version, its extra's.
+            SolverPackage::ExtraDependencies(name, _) => match range.as_singleton() {
+                Some(version) => Ok(Some(version.clone())),
+                None => Ok(self.select(name, range, false)?),
+            },
         }
     }
 
@@ -681,9 +843,17 @@ impl DependencyProvider for Solver<'_> {
             }
             SolverPackage::Python => Ok(Dependencies::Available(Default::default())),
             SolverPackage::Package(name) => self.package_dependencies(package, name, None, version),
-            SolverPackage::Extra(name, extra) => {
+            SolverPackage::Extra(name, extra) => Ok(self.extra_dependencies(name, extra, version)),
+            SolverPackage::ExtraDependencies(name, extra) => {
                 self.package_dependencies(package, name, Some(extra), version)
             }
         }
+    }
+
+    fn should_cancel(&self) -> Result<(), SolverError> {
+        if self.state.borrow().conflicts.restart {
+            return Err(SolverError::Restart);
+        }
+        Ok(())
     }
 }

@@ -2,6 +2,8 @@
 //! on random small indexes.
 
 mod index;
+mod order;
 mod properties;
 mod reports;
+mod scale;
 mod scenarios;
