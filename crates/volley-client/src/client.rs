@@ -175,6 +175,13 @@ impl RegistryClient {
         drop(self.inner().project_page(name));
     }
 
+    /// Let go of a project's page once the caller has kept what it needs of it: a big run
+    /// would otherwise hold every page whole until it ends. A later [`Self::project_page`]
+    /// reads it again (from the HTTP cache while it is fresh).
+    pub fn forget_project_page(&self, name: &PackageName) {
+        self.inner().collection.pages.forget(name);
+    }
+
     /// The core metadata of `file`, from the cheapest source: the cache; the index's PEP 658
     /// `.metadata` file (hash-checked when the index gave a hash); range requests reading only
     /// the wheel's central directory and `METADATA`; the whole wheel (which is then kept in the

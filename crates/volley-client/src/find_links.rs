@@ -32,7 +32,7 @@ use url::Url;
 use volley_packaging::{PackageName, WheelFilename};
 
 use crate::credentials::redact;
-use crate::page::{Link, filename_of, html_links};
+use crate::page::{Link, RequiresPythonCache, filename_of, html_links};
 use crate::{ClientError, IndexFile};
 
 /// One `--find-links` location. Its `Debug` and `Display` output hide a URL's credentials.
@@ -142,12 +142,13 @@ impl FlatIndex {
         let Some(source) = &self.source else {
             return Vec::new();
         };
+        let mut parsed = RequiresPythonCache::default();
         self.wheels
             .get(name)
             .into_iter()
             .flatten()
             .chain(&self.others)
-            .filter_map(|link| link.clone().into_index_file(name, source))
+            .filter_map(|link| link.clone().into_index_file(name, source, &mut parsed))
             .collect()
     }
 }

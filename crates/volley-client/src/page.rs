@@ -14,7 +14,7 @@
 //! ignored (pip logs it and treats the file as compatible). JSON `"yanked": ""` means not yanked,
 //! as in pip; an HTML `data-yanked` attribute means yanked whatever its value.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::str::FromStr;
 
 use serde::Deserialize;
@@ -120,10 +120,12 @@ impl PageFormat {
 impl ProjectPage {
     /// Parse a PEP 503 HTML page of `name` fetched from `page_url` (after redirects).
     pub fn from_html(name: &PackageName, index: &Url, page_url: &Url, text: &str) -> Self {
-        let files = html_links(page_url, text)
+        let mut parsed = RequiresPythonCache::default();
+        let mut files: Vec<IndexFile> = html_links(page_url, text)
             .into_iter()
-            .filter_map(|link| link.into_index_file(name, page_url))
+            .filter_map(|link| link.into_index_file(name, page_url, &mut parsed))
             .collect();
+        files.shrink_to_fit();
         Self {
             name: name.clone(),
             index: index.clone(),
@@ -147,7 +149,8 @@ impl ProjectPage {
                 ));
             }
         }
-        let files = page
+        let mut parsed = RequiresPythonCache::default();
+        let mut files: Vec<IndexFile> = page
             .files
             .into_iter()
             .filter_map(|file| {
@@ -183,9 +186,10 @@ impl ProjectPage {
                     core_metadata,
                     size: file.size,
                 };
-                raw.into_index_file(name, page_url)
+                raw.into_index_file(name, page_url, &mut parsed)
             })
             .collect();
+        files.shrink_to_fit();
         Ok(Self {
             name: name.clone(),
             index: index.clone(),
@@ -272,9 +276,19 @@ impl Link {
     }
 }
 
+/// Requires-Python values already parsed on one page: a project's files repeat a handful of
+/// them thousands of times, and each parse allocates.
+#[derive(Default)]
+pub(crate) struct RequiresPythonCache(HashMap<String, Option<VersionSpecifiers>>);
+
 impl Link {
     /// The file, if it is a wheel or sdist of `name`; `source` is where the link was found.
-    pub(crate) fn into_index_file(self, name: &PackageName, source: &Url) -> Option<IndexFile> {
+    pub(crate) fn into_index_file(
+        self,
+        name: &PackageName,
+        source: &Url,
+        parsed: &mut RequiresPythonCache,
+    ) -> Option<IndexFile> {
         let Some(dist) = DistFilename::parse(&self.filename, name) else {
             tracing::trace!(
                 "skipping \"{}\" on {}: not a wheel or sdist of {name}",
@@ -284,7 +298,10 @@ impl Link {
             return None;
         };
         let requires_python = self.requires_python.as_deref().and_then(|value| {
-            parse_requires_python(value)
+            if let Some(known) = parsed.0.get(value) {
+                return known.clone();
+            }
+            let specifiers = parse_requires_python(value)
                 .inspect_err(|error| {
                     tracing::debug!(
                         "ignoring the requires-python of \"{}\" on {}: {error}",
@@ -292,7 +309,9 @@ impl Link {
                         redact(source)
                     );
                 })
-                .ok()
+                .ok();
+            parsed.0.insert(value.to_string(), specifiers.clone());
+            specifiers
         });
         Some(IndexFile {
             filename: self.filename,
