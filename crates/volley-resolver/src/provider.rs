@@ -32,6 +32,11 @@ pub trait Provider: Send + Sync {
     /// later. Start the download here. Not called for a kept installed version.
     fn on_decision(&self, _name: &PackageName, _version: &Version) {}
 
+    /// Called when the solver walks back through the versions of `name` (it rejected newer
+    /// ones in this run) with the versions it will likely try next, newest first: fetch their
+    /// metadata ahead, so that a long walk does not wait on one fetch at a time.
+    fn prefetch_metadata(&self, _name: &PackageName, _versions: &[Version]) {}
+
     /// Called with the names of a dependency list (or of the user's requirements) that the
     /// resolver had not seen before, once per name, before it asks anything about them: start
     /// fetching their index pages.

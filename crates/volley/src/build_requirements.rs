@@ -60,6 +60,7 @@ impl BuildRequirementsInstaller for IndexBuildInstaller {
             python_version: self.platform.python_version.clone(),
             installed: Default::default(),
             requested: Default::default(),
+            all_files: false,
         };
         let provider = IndexProvider::new(
             self.client.clone(),

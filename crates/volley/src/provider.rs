@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use tokio::runtime::Handle;
-use volley_client::{IndexFile, ProjectPage, RegistryClient};
+use volley_client::{ClientError, IndexFile, ProjectPage, RegistryClient};
 use volley_packaging::{
     CoreMetadata, DistFilename, MarkerEnvironment, Operator, PackageName, TagPriority, Tags,
     Version, VersionSpecifiers,
@@ -37,7 +37,8 @@ pub struct VersionFiles {
     pub best_wheel: Option<(TagPriority, IndexFile)>,
     /// The first source distribution.
     pub sdist: Option<IndexFile>,
-    /// Every file of the version (for `--generate-hashes`).
+    /// Every file of the version the provider kept: all of them when it was made with
+    /// [`Target::all_files`] (for `--generate-hashes`), else those the target can use.
     pub all: Vec<IndexFile>,
 }
 
@@ -51,60 +52,153 @@ impl VersionFiles {
     }
 }
 
-/// A project's page sorted into versions.
+/// Where a version's files sit in [`ProjectVersions::files`].
+#[derive(Debug, Default)]
+struct Slots {
+    /// The wheel with the best tag priority for the target interpreter.
+    best_wheel: Option<(TagPriority, u32)>,
+    /// The first source distribution.
+    sdist: Option<u32>,
+    /// Every kept file of the version.
+    all: Vec<u32>,
+}
+
+/// A project's page sorted into versions, keeping only what a run can use.
+///
+/// Pages of big projects list tens of thousands of files, most of them wheels for other
+/// platforms (numpy has dozens per release). Unless the command needs every file (hashes of all
+/// platforms' wheels for `compile --generate-hashes` and lock files), only the wheels the
+/// target can install and the sdists are kept; the page itself is dropped from the download
+/// collection once sorted, so a run holds a few files per release, not whole pages.
 #[derive(Debug)]
 pub struct ProjectVersions {
-    pub versions: BTreeMap<Version, VersionFiles>,
+    /// The index the page came from; `None` for a project the indexes do not have.
+    index: Option<url::Url>,
+    files: Vec<IndexFile>,
+    versions: BTreeMap<Version, Slots>,
     candidates: Arc<[Candidate]>,
+    /// When no file of any version fits the target: the tags the index has wheels for.
+    foreign_tags: Vec<String>,
 }
 
 impl ProjectVersions {
-    fn new(page: &ProjectPage, tags: &Tags) -> Self {
-        let mut versions: BTreeMap<Version, VersionFiles> = BTreeMap::new();
+    /// A project without versions: one the indexes do not have.
+    fn empty() -> Self {
+        Self {
+            index: None,
+            files: Vec::new(),
+            versions: BTreeMap::new(),
+            candidates: Arc::from(Vec::new()),
+            foreign_tags: Vec::new(),
+        }
+    }
+
+    /// Sort `page` for the target's `tags`, keeping every file with `all_files`.
+    fn new(page: &ProjectPage, tags: &Tags, all_files: bool) -> Self {
+        let mut files = Vec::new();
+        let mut versions: BTreeMap<Version, Slots> = BTreeMap::new();
+        let mut foreign_tags = Vec::new();
         for file in &page.files {
+            let index = u32::try_from(files.len()).expect("fewer than 2^32 files on a page");
             match &file.dist {
                 DistFilename::Wheel(wheel) => {
+                    let priority = wheel.compatibility(tags);
+                    if priority.is_none() && !all_files {
+                        foreign_tags.push(wheel.tag_string());
+                        continue;
+                    }
                     let entry = versions.entry(wheel.version.clone()).or_default();
-                    entry.all.push(file.clone());
-                    if let Some(priority) = wheel.compatibility(tags) {
+                    entry.all.push(index);
+                    if let Some(priority) = priority {
                         let better = entry
                             .best_wheel
                             .as_ref()
                             .is_none_or(|(best, _)| priority > *best);
                         if better {
-                            entry.best_wheel = Some((priority, file.clone()));
+                            entry.best_wheel = Some((priority, index));
                         }
+                    } else {
+                        foreign_tags.push(wheel.tag_string());
                     }
                 }
                 DistFilename::SourceDist(sdist) => {
                     let entry = versions.entry(sdist.version.clone()).or_default();
-                    entry.all.push(file.clone());
+                    entry.all.push(index);
                     if entry.sdist.is_none() {
-                        entry.sdist = Some(file.clone());
+                        entry.sdist = Some(index);
                     }
                 }
             }
+            files.push(file.clone());
         }
-        let candidates = versions
+        files.shrink_to_fit();
+        let usable = versions
+            .values()
+            .any(|slots| slots.best_wheel.is_some() || slots.sdist.is_some());
+        if usable {
+            foreign_tags = Vec::new();
+        } else {
+            foreign_tags.sort();
+            foreign_tags.dedup();
+        }
+        let mut project = Self {
+            index: Some(page.index.clone()),
+            files,
+            versions,
+            candidates: Arc::from(Vec::new()),
+            foreign_tags,
+        };
+        project.candidates = project
+            .versions
             .iter()
-            .map(|(version, files)| {
-                let preferred = files.preferred();
+            .map(|(version, slots)| {
+                let preferred = project.preferred(slots);
                 Candidate {
                     version: version.clone(),
                     // A version counts as yanked when the file volley would use is yanked
                     // (PEP 592 yanks files; indexes yank all files of a release together).
                     yanked: preferred.is_some_and(|file| file.yanked.is_some()),
                     requires_python: preferred.and_then(|file| file.requires_python.clone()),
-                    has_compatible_wheel: files.best_wheel.is_some(),
-                    best_wheel_priority: files.best_wheel.as_ref().map(|(priority, _)| priority.0),
-                    has_sdist: files.sdist.is_some(),
+                    has_compatible_wheel: slots.best_wheel.is_some(),
+                    best_wheel_priority: slots.best_wheel.as_ref().map(|(priority, _)| priority.0),
+                    has_sdist: slots.sdist.is_some(),
                 }
             })
             .collect();
-        Self {
-            versions,
-            candidates,
-        }
+        project
+    }
+
+    fn file(&self, index: u32) -> &IndexFile {
+        &self.files[index as usize]
+    }
+
+    fn best_wheel(&self, slots: &Slots) -> Option<&IndexFile> {
+        slots.best_wheel.map(|(_, index)| self.file(index))
+    }
+
+    fn sdist(&self, slots: &Slots) -> Option<&IndexFile> {
+        slots.sdist.map(|index| self.file(index))
+    }
+
+    /// The file volley would install: the best wheel, else the sdist.
+    fn preferred(&self, slots: &Slots) -> Option<&IndexFile> {
+        self.best_wheel(slots).or_else(|| self.sdist(slots))
+    }
+
+    /// The kept files of one version.
+    fn version_files(&self, version: &Version) -> Option<VersionFiles> {
+        let slots = self.versions.get(version)?;
+        Some(VersionFiles {
+            best_wheel: slots
+                .best_wheel
+                .map(|(priority, index)| (priority, self.file(index).clone())),
+            sdist: self.sdist(slots).cloned(),
+            all: slots
+                .all
+                .iter()
+                .map(|index| self.file(*index).clone())
+                .collect(),
+        })
     }
 
     /// The version the resolver will most likely pick: the newest final, unyanked release
@@ -119,9 +213,7 @@ impl ProjectVersions {
             .rev()
             .filter(|(version, _)| wanted.is_none_or(|specifiers| specifiers.contains(version)))
             .filter(|(version, _)| !version.any_prerelease() || wanted.is_some())
-            .filter_map(|(version, files)| {
-                files.best_wheel.as_ref().map(|(_, file)| (version, file))
-            })
+            .filter_map(|(version, slots)| self.best_wheel(slots).map(|file| (version, file)))
             .find(|(_, file)| {
                 file.yanked.is_none()
                     && file
@@ -144,6 +236,9 @@ pub struct Target {
     /// the metadata of the newest version these allow (not simply the newest), and starts
     /// the download of a version pinned with `==` as soon as its page arrives.
     pub requested: HashMap<PackageName, VersionSpecifiers>,
+    /// Keep every file of every version, not only those the target can use: the command
+    /// writes hashes of all platforms' files.
+    pub all_files: bool,
 }
 
 /// Answers the resolver from the registry client; prefetches ahead of it.
@@ -165,6 +260,7 @@ struct Inner {
     /// for when it keeps them (the index need not list them any more).
     installed: HashMap<(PackageName, Version), PathBuf>,
     requested: HashMap<PackageName, VersionSpecifiers>,
+    all_files: bool,
     projects: Mutex<HashMap<PackageName, Arc<ProjectVersions>>>,
     prefetched: Mutex<HashSet<PackageName>>,
     downloads: Mutex<HashMap<(PackageName, Version), IndexFile>>,
@@ -175,6 +271,10 @@ struct Inner {
     builds: std::sync::OnceLock<(Arc<Builds>, NameSet, NameSet)>,
     /// Metadata prepared from sdists, for the install report.
     sdist_metadata: Mutex<HashMap<(PackageName, Version), CoreMetadata>>,
+    /// Projects the indexes do not have, with the client's words for it.
+    missing: Mutex<BTreeMap<PackageName, String>>,
+    /// How many versions of each project the resolver asked the metadata of.
+    metadata_asked: Mutex<BTreeMap<PackageName, u32>>,
 }
 
 impl IndexProvider {
@@ -194,6 +294,7 @@ impl IndexProvider {
                 python_version: target.python_version,
                 installed: target.installed,
                 requested: target.requested,
+                all_files: target.all_files,
                 reporter,
                 speculative,
                 projects: Mutex::default(),
@@ -202,6 +303,8 @@ impl IndexProvider {
                 direct: std::sync::OnceLock::new(),
                 builds: std::sync::OnceLock::new(),
                 sdist_metadata: Mutex::default(),
+                missing: Mutex::default(),
+                metadata_asked: Mutex::default(),
             }),
         }
     }
@@ -238,43 +341,60 @@ impl IndexProvider {
     /// The files of a version the resolver chose (after `resolve` returned).
     pub fn files(&self, name: &PackageName, version: &Version) -> Option<VersionFiles> {
         let projects = self.inner.projects.lock().expect("projects lock");
-        projects.get(name)?.versions.get(version).cloned()
+        projects.get(name)?.version_files(version)
+    }
+
+    /// The index a project's page came from.
+    pub fn index_of(&self, name: &PackageName) -> Option<url::Url> {
+        let projects = self.inner.projects.lock().expect("projects lock");
+        projects.get(name)?.index.clone()
     }
 
     /// For projects of which no version has a file the interpreter can use: what the index
-    /// offers instead, so that a failed resolution can say why.
+    /// offers instead, so that a failed resolution can say why; and which projects the indexes
+    /// do not have at all.
     pub fn incompatibility_notes(&self) -> Vec<String> {
+        let missing: Vec<String> = self
+            .inner
+            .missing
+            .lock()
+            .expect("missing lock")
+            .values()
+            .cloned()
+            .collect();
         let projects = self.inner.projects.lock().expect("projects lock");
         let mut notes: Vec<String> = projects
             .iter()
-            .filter(|(_, project)| {
-                !project.versions.is_empty()
-                    && project
-                        .versions
-                        .values()
-                        .all(|files| files.best_wheel.is_none() && files.sdist.is_none())
-            })
+            .filter(|(_, project)| !project.foreign_tags.is_empty())
             .map(|(name, project)| {
-                let mut tags: Vec<String> = project
-                    .versions
-                    .values()
-                    .flat_map(|files| &files.all)
-                    .filter_map(|file| match &file.dist {
-                        DistFilename::Wheel(wheel) => Some(wheel.tag_string()),
-                        DistFilename::SourceDist(_) => None,
-                    })
-                    .collect();
-                tags.sort();
-                tags.dedup();
                 format!(
                     "no wheel of {name} is compatible with the target interpreter; the index \
                      has wheels for: {}",
-                    tags.join(", ")
+                    project.foreign_tags.join(", ")
                 )
             })
             .collect();
         notes.sort();
+        notes.extend(missing);
         notes
+    }
+
+    /// The projects whose metadata the resolver read for the most versions, with the counts,
+    /// most first (at most `limit`), and the total.
+    pub fn metadata_counts(&self, limit: usize) -> (Vec<(PackageName, u32)>, u32) {
+        let asked = self
+            .inner
+            .metadata_asked
+            .lock()
+            .expect("metadata counts lock");
+        let total = asked.values().sum();
+        let mut counts: Vec<(PackageName, u32)> = asked
+            .iter()
+            .map(|(name, count)| (name.clone(), *count))
+            .collect();
+        counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        counts.truncate(limit);
+        (counts, total)
     }
 
     /// Downloads started speculatively, with the package and version they were for.
@@ -288,12 +408,18 @@ impl IndexProvider {
 }
 
 impl Inner {
-    fn project(&self, page: &ProjectPage, name: &PackageName) -> Arc<ProjectVersions> {
+    fn project(&self, page: Arc<ProjectPage>, name: &PackageName) -> Arc<ProjectVersions> {
+        if let Some(project) = self.projects.lock().expect("projects lock").get(name) {
+            return Arc::clone(project);
+        }
+        // Sorted outside the lock: a big page takes a while.
+        let project = Arc::new(ProjectVersions::new(&page, &self.tags, self.all_files));
+        drop(page);
         let mut projects = self.projects.lock().expect("projects lock");
-        projects
-            .entry(name.clone())
-            .or_insert_with(|| Arc::new(ProjectVersions::new(page, &self.tags)))
-            .clone()
+        let project = Arc::clone(projects.entry(name.clone()).or_insert(project));
+        // Everything the run needs of the page is in `project` now.
+        self.client.forget_project_page(name);
+        project
     }
 
     /// pip's precedence for `--only-binary` / `--no-binary`: whether a wheel may be used.
@@ -360,7 +486,7 @@ impl Inner {
             let Ok(page) = inner.client.project_page(&name).await else {
                 return;
             };
-            let project = inner.project(&page, &name);
+            let project = inner.project(page, &name);
             let wanted = inner.requested.get(&name);
             let Some((version, file)) = project
                 .likely(&inner.python_version, wanted)
@@ -400,10 +526,10 @@ impl Inner {
         };
         let wheel = {
             let projects = self.projects.lock().expect("projects lock");
-            projects
-                .get(name)
-                .and_then(|project| project.versions.get(version))
-                .and_then(|files| files.best_wheel.as_ref().map(|(_, file)| file.clone()))
+            projects.get(name).and_then(|project| {
+                let slots = project.versions.get(version)?;
+                project.best_wheel(slots).cloned()
+            })
         };
         let Some(wheel) = wheel else {
             return;
@@ -421,11 +547,21 @@ impl Inner {
         if let Some(project) = self.projects.lock().expect("projects lock").get(name) {
             return Ok(Arc::clone(project));
         }
-        let page = self
-            .runtime
-            .block_on(self.client.project_page(name))
-            .map_err(|error| ProviderError::new(error.to_string()))?;
-        Ok(self.project(&page, name))
+        match self.runtime.block_on(self.client.project_page(name)) {
+            Ok(page) => Ok(self.project(page, name)),
+            // A project the index does not have has no versions: the resolver backtracks over
+            // whatever needs it (pip and uv do the same), and says so if nothing else fits.
+            Err(error @ ClientError::ProjectNotFound { .. }) => {
+                let empty = Arc::new(ProjectVersions::empty());
+                self.missing
+                    .lock()
+                    .expect("missing lock")
+                    .insert(name.clone(), error.to_string());
+                let mut projects = self.projects.lock().expect("projects lock");
+                Ok(Arc::clone(projects.entry(name.clone()).or_insert(empty)))
+            }
+            Err(error) => Err(ProviderError::new(error.to_string())),
+        }
     }
 }
 
@@ -450,15 +586,22 @@ impl Provider for IndexProvider {
         if let Some(dist_info) = self.inner.installed.get(&(name.clone(), version.clone())) {
             return installed_metadata(dist_info);
         }
+        *self
+            .inner
+            .metadata_asked
+            .lock()
+            .expect("metadata counts lock")
+            .entry(name.clone())
+            .or_default() += 1;
         let project = self.inner.versions(name)?;
-        let files = project
+        let slots = project
             .versions
             .get(version)
             .ok_or_else(|| ProviderError::new(format!("{name} {version} is not on the index")))?;
-        let wheel = match (&files.best_wheel, &files.sdist) {
-            (Some((_, wheel)), _) if self.inner.wheel_allowed(name) => wheel,
+        let wheel = match (project.best_wheel(slots), project.sdist(slots)) {
+            (Some(wheel), _) if self.inner.wheel_allowed(name) => wheel,
             (_, Some(sdist)) => return self.inner.sdist_candidate_metadata(name, version, sdist),
-            (Some((_, wheel)), None) => wheel,
+            (Some(wheel), None) => wheel,
             (None, None) => {
                 return Err(ProviderError::new(format!(
                     "{name}=={version} has no wheel compatible with the target interpreter, \
@@ -479,6 +622,37 @@ impl Provider for IndexProvider {
 
     fn on_decision(&self, name: &PackageName, version: &Version) {
         self.inner.start_download(name, version);
+    }
+
+    fn prefetch_metadata(&self, name: &PackageName, versions: &[Version]) {
+        if self.inner.direct(name).is_some() || !self.inner.wheel_allowed(name) {
+            return;
+        }
+        let Some(project) = self
+            .inner
+            .projects
+            .lock()
+            .expect("projects lock")
+            .get(name)
+            .cloned()
+        else {
+            return;
+        };
+        // Wheels only: an sdist's metadata may need a build, which waits until it is asked for.
+        for version in versions {
+            let Some(wheel) = project
+                .versions
+                .get(version)
+                .and_then(|slots| project.best_wheel(slots))
+            else {
+                continue;
+            };
+            let client = self.inner.client.clone();
+            let wheel = wheel.clone();
+            self.inner.runtime.spawn(async move {
+                let _ = client.metadata(&wheel).await;
+            });
+        }
     }
 
     fn on_discovered(&self, names: &[PackageName]) {

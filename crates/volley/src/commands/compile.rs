@@ -29,7 +29,10 @@ pub async fn compile(
         &env.cwd,
         &super::request::client_fetch(&args.index, global, env),
     )?;
-    let mode = ResolveMode::default();
+    let mode = ResolveMode {
+        all_files: args.generate_hashes || matches!(args.format, CompileFormat::PylockToml),
+        ..ResolveMode::default()
+    };
     let resolved = resolve(
         &request,
         &args.python,

@@ -219,6 +219,7 @@ pub async fn install(
         require_virtualenv: args.require_virtualenv,
         root: args.root.as_ref().map(|root| env.cwd.join(root)),
         announce_environment: true,
+        all_files: false,
     };
     let resolved = match resolve(
         &request,

@@ -104,12 +104,7 @@ async fn locked_package(resolved: &Resolved, package: &ResolvedPackage) -> Resul
     locked.requires_python = files
         .preferred()
         .and_then(|file| file.requires_python.clone());
-    locked.index = resolved
-        .client
-        .project_page(&package.name)
-        .await
-        .ok()
-        .map(|page| page.index.clone());
+    locked.index = resolved.provider.index_of(&package.name);
     let mut dependencies: Vec<&PackageName> = resolved
         .resolution
         .packages

@@ -49,6 +49,8 @@ pub struct ResolveMode {
     pub root: Option<std::path::PathBuf>,
     /// Say which environment was found when none was named (commands that change it).
     pub announce_environment: bool,
+    /// Keep every file of the chosen versions, also other platforms' wheels (for hashes).
+    pub all_files: bool,
 }
 
 /// `--require-virtualenv` refused the interpreter: pip's exit code 3.
@@ -86,6 +88,7 @@ impl Default for ResolveMode {
             require_virtualenv: false,
             root: None,
             announce_environment: false,
+            all_files: false,
         }
     }
 }
@@ -306,6 +309,7 @@ pub async fn resolve(
                 _ => None,
             })
             .collect(),
+        all_files: mode.all_files,
     };
     let builds = Arc::new(Builds::new(&BuildInputs {
         cache: &cache,
@@ -375,6 +379,17 @@ pub async fn resolve(
     .await
     .context("the resolver stopped")?;
     reporter.finish_resolve();
+    let (most, total) = provider.metadata_counts(8);
+    if total > 0 {
+        let most: Vec<String> = most
+            .iter()
+            .map(|(name, count)| format!("{name} {count}"))
+            .collect();
+        printer.verbose(format!(
+            "read the metadata of {total} versions; most for: {}",
+            most.join(", ")
+        ));
+    }
     let resolution = match resolution {
         Ok(resolution) => resolution,
         Err(error) => {
