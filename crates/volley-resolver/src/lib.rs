@@ -13,8 +13,16 @@
 //! - pip's candidate rules, which ranges cannot express: pre-releases only when asked for or when
 //!   nothing else fits, yanked versions only when pinned, sdist-only versions still considered,
 //!   installed versions kept unless upgraded (`solver`).
-//! - extras are virtual packages pinned to their base's version, Requires-Python is a dependency on
-//!   a virtual `Python` package so conflicts explain it (`package`).
+//! - extras are virtual packages pinned to their base's version, whose own dependencies sit
+//!   behind a second virtual package so that an extra never reads the metadata of a version its
+//!   base is not at; Requires-Python is a dependency on a virtual `Python` package so conflicts
+//!   explain it (`package`).
+//! - decision order: pinned packages first, then those that conflicts moved (a package rejected
+//!   again and again by another's decision is decided before it, and the solve restarts with
+//!   that order, so the answer does not depend on the order of the requirements), then the
+//!   user's, then the rest breadth first (`solver`, `Conflicts`).
+//! - a long walk back through a package's releases has the provider fetch the next few
+//!   releases' metadata ahead ([`Provider::prefetch_metadata`]).
 //! - markers are evaluated against the target for the user's requirements and for every
 //!   dependency; `extra == "x"` only applies to the `pkg[x]` virtual package.
 

@@ -105,6 +105,8 @@ struct State {
     /// The range pubgrub last gave an undecided package when asking for its priority: what the
     /// decisions so far leave of it.
     allowed: FxHashMap<PackageName, Ranges<Version>>,
+    /// How many versions of each package were chosen in the current run.
+    tried: FxHashMap<PackageName, usize>,
     conflicts: Conflicts,
     edges: Edges,
     skipped: Skipped,
@@ -142,7 +144,7 @@ const MAX_RESTARTS: u32 = 64;
 /// Where conflicts moved a package in the decision order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum ConflictOrder {
-    /// Often the decided package that rejected others: decided after the ones it rejected.
+    /// Often the decided package that rejected others: decided after everything else.
     Late,
     /// Often rejected: decided before the packages that rejected it.
     Early,
@@ -667,8 +669,16 @@ impl<'a> Solver<'a> {
                 conflicts.order.insert(culprit.clone(), ConflictOrder::Late);
                 moved = true;
             }
-            if moved && conflicts.restarts < MAX_RESTARTS {
-                conflicts.restart = true;
+            if moved {
+                tracing::debug!(
+                    "{name} was rejected {} times by decided versions, {culprit} rejected others \
+                     {} times: deciding {name} earlier and {culprit} later",
+                    conflicts.affected[name],
+                    conflicts.culprit[culprit],
+                );
+                if conflicts.restarts < MAX_RESTARTS {
+                    conflicts.restart = true;
+                }
             }
         }
     }
@@ -682,13 +692,53 @@ impl<'a> Solver<'a> {
         }
         state.conflicts.restart = false;
         state.conflicts.restarts += 1;
+        tracing::debug!(
+            "starting the solve again with the new decision order (restart {})",
+            state.conflicts.restarts
+        );
         state.decided.clear();
         state.allowed.clear();
+        state.tried.clear();
         true
     }
 
-    /// The first part of a package's priority: pinned to one version, then moved by conflicts
-    /// (often rejected, then often rejecting), then named by the user, then the rest.
+    /// The package is being walked back (its `tried`-th version in this run is `version`):
+    /// have the provider fetch the metadata of the next older versions in `range`, a window
+    /// that grows with the walk.
+    fn prefetch_older(
+        &self,
+        name: &PackageName,
+        range: &Ranges<Version>,
+        version: &Version,
+        tried: usize,
+    ) {
+        /// The most versions fetched ahead of a walk.
+        const WINDOW: usize = 16;
+        let Ok(candidates) = self.versions(name) else {
+            return;
+        };
+        let formats = self.allowed_formats(name);
+        let next: Vec<Version> = candidates
+            .iter()
+            .filter(|candidate| candidate.version < *version && range.contains(&candidate.version))
+            .filter(|candidate| !candidate.yanked && !candidate.version.any_prerelease())
+            .filter(|candidate| {
+                (formats.binary && candidate.has_compatible_wheel)
+                    || (formats.source && candidate.has_sdist)
+            })
+            .take(tried.min(WINDOW))
+            .map(|candidate| candidate.version.clone())
+            .collect();
+        if !next.is_empty() {
+            self.provider.prefetch_metadata(name, &next);
+        }
+    }
+
+    /// The first part of a package's priority: pinned to one version, then often rejected by
+    /// others' decisions, then named by the user, then the rest, and last the packages whose
+    /// decisions often rejected others. Last, not just after the ones they rejected: a restart
+    /// cannot go back to just before such a decision (as uv's backtracking does), and the
+    /// package it rejected may only be discovered deep in the graph, after it.
     fn tier(
         &self,
         name: &PackageName,
@@ -696,19 +746,14 @@ impl<'a> Solver<'a> {
         moved: Option<ConflictOrder>,
     ) -> u8 {
         if range.as_singleton().is_some() {
-            return 5;
+            return 4;
         }
         match moved {
-            Some(ConflictOrder::Early) => 4,
-            Some(ConflictOrder::Late) => 3,
+            Some(ConflictOrder::Early) => 3,
             None if self.direct.contains(name) => 2,
             None => 1,
+            Some(ConflictOrder::Late) => 0,
         }
-    }
-
-    /// How many times the solve started over.
-    pub(crate) fn restarts(&self) -> u32 {
-        self.state.borrow().conflicts.restarts
     }
 }
 
@@ -787,10 +832,16 @@ impl DependencyProvider for Solver<'_> {
             SolverPackage::Package(name) => {
                 let choice = self.select(name, range, true)?;
                 if let Some(version) = &choice {
-                    self.state
-                        .borrow_mut()
-                        .decided
-                        .insert(name.clone(), version.clone());
+                    let tried = {
+                        let mut state = self.state.borrow_mut();
+                        state.decided.insert(name.clone(), version.clone());
+                        let tried = state.tried.entry(name.clone()).or_default();
+                        *tried += 1;
+                        *tried
+                    };
+                    if tried > 1 {
+                        self.prefetch_older(name, range, version, tried);
+                    }
                     // Neither a kept installed version nor one that is only offered so that
                     // its Requires-Python conflict is explained needs a download.
                     if !self.keeps_installed(name, version)
