@@ -33,7 +33,7 @@ versions() {
   local file=$1; shift
   for name in "$@"; do
     grep -i -E "^${name//-/[-_.]}==" "$file" | sed 's/ .*//' || echo "$name==?"
-  done | tr 'A-Z' 'a-z' | paste -sd' '
+  done | awk -F'==' '{gsub(/[-_.]+/, "-", $1); print tolower($1) "==" $2}' | paste -sd' '
 }
 
 status=0
@@ -46,7 +46,7 @@ for pair in "${pairs[@]}"; do
     "$first" "$second" >/dev/null 2>&1
   "$python" -c 'import json,sys
 for item in json.load(open(sys.argv[1]))["install"]:
-    print(f"{item[\"metadata\"][\"name\"]}=={item[\"metadata\"][\"version\"]}")' \
+    print(item["metadata"]["name"] + "==" + item["metadata"]["version"])' \
     "$WORK/pip.json" >"$WORK/pip.txt"
   for order in forward reverse; do
     "$volley_bin" compile "$WORK/$order.in" --isolated --python "$WORK/target/bin/python" \

@@ -100,7 +100,7 @@ for set in $sets; do
                 --no-cache-dir -q --report "$out.json" -r "$input")
                "$python" -c 'import json,sys
 for item in json.load(open(sys.argv[1]))["install"]:
-    print(f"{item[\"metadata\"][\"name\"]}=={item[\"metadata\"][\"version\"]}")' \
+    print(item["metadata"]["name"] + "==" + item["metadata"]["version"])' \
                  "$out.json" >"$out.txt" 2>/dev/null || true ;;
         esac
         read -r seconds peak <<<"$result"

@@ -20,7 +20,7 @@ use std::time::SystemTime;
 use reqwest::StatusCode;
 use url::Url;
 use volley_cache::Cache;
-use volley_packaging::{CoreMetadata, HashDigest, PackageName};
+use volley_packaging::{CoreMetadata, DistFilename, HashDigest, PackageName};
 
 use reqwest::header::{ACCEPT, HeaderMap, HeaderValue};
 
@@ -72,7 +72,12 @@ pub(crate) struct Inner {
     pub(crate) offline: bool,
     /// Hosts (`host:port`) that answered a range request with the whole file.
     no_range_hosts: Mutex<HashSet<String>>,
+    /// Which files of index pages to keep (see [`RegistryClient::keep_files`]).
+    keep: std::sync::OnceLock<FileFilter>,
 }
+
+/// Says whether a file listed on an index page is worth keeping in memory.
+pub type FileFilter = Arc<dyn Fn(&DistFilename) -> bool + Send + Sync>;
 
 impl std::fmt::Debug for RegistryClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -108,6 +113,7 @@ impl RegistryClient {
             refresh: options.refresh,
             offline: options.offline,
             no_range_hosts: Mutex::new(HashSet::new()),
+            keep: std::sync::OnceLock::new(),
         };
         Ok(Self {
             owner: Arc::new(Owner(Arc::new(inner))),
@@ -164,10 +170,33 @@ impl RegistryClient {
     /// [`IndexStrategy`] says, and those of every find-links location. Fails with
     /// [`ClientError::ProjectNotFound`] when none of them has any.
     pub async fn project_page(&self, name: &PackageName) -> Result<Arc<ProjectPage>, ClientError> {
-        match self.inner().project_page(name) {
-            Some(page) => page.await,
-            None => Err(self.inner().not_found(name)),
+        self.project_page_now(name).await
+    }
+
+    /// [`Self::project_page`], with the fetch looked up (or started) in the collection now,
+    /// when this is called, rather than when the future is first polled: a caller that
+    /// also calls [`Self::forget_project_page`] can order the two under its own lock.
+    pub fn project_page_now(
+        &self,
+        name: &PackageName,
+    ) -> impl Future<Output = Result<Arc<ProjectPage>, ClientError>> + Send + 'static {
+        let page = self.inner().project_page(name);
+        let not_found = page.is_none().then(|| self.inner().not_found(name));
+        async move {
+            match (page, not_found) {
+                (Some(page), _) => page.await,
+                (None, Some(error)) => Err(error),
+                (None, None) => unreachable!("a missing fetch comes with its error"),
+            }
         }
+    }
+
+    /// Keep only the files of index pages that `filter` accepts (wheels the target can
+    /// install, say), from now on: a big project's page lists tens of thousands of files, most
+    /// of them useless to a run, and parsing them all costs memory the run never gives back.
+    /// Set once; pages parsed before are kept whole. Find-links locations are not filtered.
+    pub fn keep_files(&self, filter: FileFilter) {
+        let _ = self.inner().keep.set(filter);
     }
 
     /// Start fetching the page of `name` now; [`Self::project_page`] picks up the result.
@@ -281,6 +310,12 @@ impl Inner {
             return Err(self.not_found(name));
         };
         let mut seen = HashSet::new();
+        let mut dropped_tags: Vec<String> = pages
+            .iter()
+            .flat_map(|page| page.dropped_tags.iter().cloned())
+            .collect();
+        dropped_tags.sort();
+        dropped_tags.dedup();
         let files = pages
             .into_iter()
             .flat_map(|page| page.files)
@@ -291,6 +326,7 @@ impl Inner {
             name: name.clone(),
             index,
             files,
+            dropped_tags,
         })
     }
 
@@ -435,7 +471,9 @@ impl Inner {
             let Some(stored) = stored else {
                 return Ok(None);
             };
-            return match parse_text(name, index, PageText::stored(stored, url)).await {
+            return match parse_text(name, index, PageText::stored(stored, url), self.keep.get())
+                .await
+            {
                 Ok(page) => Ok(Some(page)),
                 Err(error) => {
                     tracing::debug!("ignoring the cached page of {name}: {error}");
@@ -450,7 +488,7 @@ impl Inner {
                 return Ok(None);
             };
             let from_cache = text.from_cache;
-            match parse_text(name, index, text).await {
+            match parse_text(name, index, text, self.keep.get()).await {
                 Ok(page) => return Ok(Some(page)),
                 Err(error) => {
                     page_cache::remove(path.clone()).await;
@@ -716,16 +754,20 @@ async fn parse_text(
     name: &PackageName,
     index: &Url,
     text: PageText,
+    keep: Option<&FileFilter>,
 ) -> Result<ProjectPage, ClientError> {
     let name = name.clone();
     let index = index.clone();
+    let keep = keep.cloned();
     run_blocking_bounded(move || {
+        let keep_all = |_: &DistFilename| true;
         parse_page(
             &name,
             &index,
             &text.url,
             text.content_type.as_deref(),
             &text.text,
+            keep.as_deref().unwrap_or(&keep_all),
         )
     })
     .await
@@ -737,14 +779,17 @@ fn parse_page(
     url: &Url,
     content_type: Option<&str>,
     text: &str,
+    keep: &dyn Fn(&DistFilename) -> bool,
 ) -> Result<ProjectPage, ClientError> {
     let invalid = |reason: String| ClientError::InvalidPage {
         url: url.clone(),
         reason,
     };
     match PageFormat::from_content_type(content_type) {
-        Some(PageFormat::Json) => ProjectPage::from_json(name, index, url, text).map_err(invalid),
-        Some(PageFormat::Html) => Ok(ProjectPage::from_html(name, index, url, text)),
+        Some(PageFormat::Json) => {
+            ProjectPage::from_json_keeping(name, index, url, text, keep).map_err(invalid)
+        }
+        Some(PageFormat::Html) => Ok(ProjectPage::from_html_keeping(name, index, url, text, keep)),
         None => Err(invalid(format!(
             "unexpected Content-Type \"{}\" (expected HTML or PEP 691 JSON)",
             content_type.unwrap_or_default()

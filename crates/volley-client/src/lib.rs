@@ -71,7 +71,7 @@ mod transport;
 mod wheel_metadata;
 
 pub use blocking::{run_blocking, run_blocking_bounded};
-pub use client::RegistryClient;
+pub use client::{FileFilter, RegistryClient};
 pub use credentials::redact;
 pub use download::{DownloadProgress, DownloadReader, DownloadedFile};
 pub use error::ClientError;

@@ -40,6 +40,9 @@ pub struct ProjectPage {
     /// locations, the first of them that had the project (an index before a location).
     pub index: Url,
     pub files: Vec<IndexFile>,
+    /// The tags of the wheels a filter left out (see `RegistryClient::keep_files`), sorted:
+    /// what to tell a user whose target no wheel fits.
+    pub dropped_tags: Vec<String>,
 }
 
 /// One distribution file listed on an index page.
@@ -120,16 +123,30 @@ impl PageFormat {
 impl ProjectPage {
     /// Parse a PEP 503 HTML page of `name` fetched from `page_url` (after redirects).
     pub fn from_html(name: &PackageName, index: &Url, page_url: &Url, text: &str) -> Self {
+        Self::from_html_keeping(name, index, page_url, text, &|_| true)
+    }
+
+    /// [`Self::from_html`], keeping only the files `keep` accepts.
+    pub fn from_html_keeping(
+        name: &PackageName,
+        index: &Url,
+        page_url: &Url,
+        text: &str,
+        keep: &dyn Fn(&DistFilename) -> bool,
+    ) -> Self {
         let mut parsed = RequiresPythonCache::default();
+        let mut dropped = DroppedTags::default();
         let mut files: Vec<IndexFile> = html_links(page_url, text)
             .into_iter()
             .filter_map(|link| link.into_index_file(name, page_url, &mut parsed))
+            .filter(|file| dropped.keep(&file.dist, keep))
             .collect();
         files.shrink_to_fit();
         Self {
             name: name.clone(),
             index: index.clone(),
             files,
+            dropped_tags: dropped.into_sorted(),
         }
     }
 
@@ -139,6 +156,17 @@ impl ProjectPage {
         index: &Url,
         page_url: &Url,
         text: &str,
+    ) -> Result<Self, String> {
+        Self::from_json_keeping(name, index, page_url, text, &|_| true)
+    }
+
+    /// [`Self::from_json`], keeping only the files `keep` accepts.
+    pub fn from_json_keeping(
+        name: &PackageName,
+        index: &Url,
+        page_url: &Url,
+        text: &str,
+        keep: &dyn Fn(&DistFilename) -> bool,
     ) -> Result<Self, String> {
         let page: JsonPage = serde_json::from_str(text).map_err(|error| error.to_string())?;
         if let Some(version) = page.meta.and_then(|meta| meta.api_version) {
@@ -150,10 +178,17 @@ impl ProjectPage {
             }
         }
         let mut parsed = RequiresPythonCache::default();
+        let mut dropped = DroppedTags::default();
         let mut files: Vec<IndexFile> = page
             .files
             .into_iter()
             .filter_map(|file| {
+                // The name alone says whether the file is wanted: skip the rest of it early.
+                if DistFilename::parse(&file.filename, name)
+                    .is_some_and(|dist| !dropped.keep(&dist, keep))
+                {
+                    return None;
+                }
                 let Ok(mut url) = page_url.join(&file.url) else {
                     tracing::debug!(
                         "skipping the URL \"{}\" on {}: not a URL",
@@ -194,6 +229,7 @@ impl ProjectPage {
             name: name.clone(),
             index: index.clone(),
             files,
+            dropped_tags: dropped.into_sorted(),
         })
     }
 }
@@ -273,6 +309,27 @@ impl Link {
             core_metadata: None,
             size: None,
         }
+    }
+}
+
+/// The tags of the wheels a page's filter left out.
+#[derive(Default)]
+struct DroppedTags(std::collections::BTreeSet<String>);
+
+impl DroppedTags {
+    /// Whether `keep` keeps `dist`; remembers the tags of a wheel it does not.
+    fn keep(&mut self, dist: &DistFilename, keep: &dyn Fn(&DistFilename) -> bool) -> bool {
+        if keep(dist) {
+            return true;
+        }
+        if let DistFilename::Wheel(wheel) = dist {
+            self.0.insert(wheel.tag_string());
+        }
+        false
+    }
+
+    fn into_sorted(self) -> Vec<String> {
+        self.0.into_iter().collect()
     }
 }
 

@@ -105,8 +105,8 @@ struct State {
     /// The range pubgrub last gave an undecided package when asking for its priority: what the
     /// decisions so far leave of it.
     allowed: FxHashMap<PackageName, Ranges<Version>>,
-    /// How many versions of each package were chosen in the current run.
-    tried: FxHashMap<PackageName, usize>,
+    /// The versions of each package chosen in the current run.
+    tried: FxHashMap<PackageName, FxHashSet<Version>>,
     conflicts: Conflicts,
     edges: Edges,
     skipped: Skipped,
@@ -654,31 +654,27 @@ impl<'a> Solver<'a> {
             if culprit == name || !excluded {
                 continue;
             }
-            let mut moved = false;
             let affected = conflicts.affected.entry(name.clone()).or_default();
             *affected += 1;
             if *affected >= CONFLICT_THRESHOLD
                 && conflicts.order.get(name) != Some(&ConflictOrder::Early)
             {
+                tracing::debug!(
+                    "{name} was rejected {affected} times by what others were decided at: \
+                     deciding it earlier"
+                );
                 conflicts.order.insert(name.clone(), ConflictOrder::Early);
-                moved = true;
+                conflicts.restart |= conflicts.restarts < MAX_RESTARTS;
             }
             let blamed = conflicts.culprit.entry(culprit.clone()).or_default();
             *blamed += 1;
             if *blamed >= CONFLICT_THRESHOLD && !conflicts.order.contains_key(culprit) {
-                conflicts.order.insert(culprit.clone(), ConflictOrder::Late);
-                moved = true;
-            }
-            if moved {
                 tracing::debug!(
-                    "{name} was rejected {} times by decided versions, {culprit} rejected others \
-                     {} times: deciding {name} earlier and {culprit} later",
-                    conflicts.affected[name],
-                    conflicts.culprit[culprit],
+                    "the version {culprit} was decided at rejected others {blamed} times: \
+                     deciding it last"
                 );
-                if conflicts.restarts < MAX_RESTARTS {
-                    conflicts.restart = true;
-                }
+                conflicts.order.insert(culprit.clone(), ConflictOrder::Late);
+                conflicts.restart |= conflicts.restarts < MAX_RESTARTS;
             }
         }
     }
@@ -702,7 +698,7 @@ impl<'a> Solver<'a> {
         true
     }
 
-    /// The package is being walked back (its `tried`-th version in this run is `version`):
+    /// The package is being walked back (`version` follows `steps` rejected ones in this run):
     /// have the provider fetch the metadata of the next older versions in `range`, a window
     /// that grows with the walk.
     fn prefetch_older(
@@ -710,7 +706,7 @@ impl<'a> Solver<'a> {
         name: &PackageName,
         range: &Ranges<Version>,
         version: &Version,
-        tried: usize,
+        steps: usize,
     ) {
         /// The most versions fetched ahead of a walk.
         const WINDOW: usize = 16;
@@ -726,7 +722,7 @@ impl<'a> Solver<'a> {
                 (formats.binary && candidate.has_compatible_wheel)
                     || (formats.source && candidate.has_sdist)
             })
-            .take(tried.min(WINDOW))
+            .take(steps.min(WINDOW))
             .map(|candidate| candidate.version.clone())
             .collect();
         if !next.is_empty() {
@@ -832,15 +828,16 @@ impl DependencyProvider for Solver<'_> {
             SolverPackage::Package(name) => {
                 let choice = self.select(name, range, true)?;
                 if let Some(version) = &choice {
-                    let tried = {
+                    let newer_tried = {
                         let mut state = self.state.borrow_mut();
                         state.decided.insert(name.clone(), version.clone());
                         let tried = state.tried.entry(name.clone()).or_default();
-                        *tried += 1;
-                        *tried
+                        tried.insert(version.clone());
+                        tried.iter().filter(|tried| *tried > version).count()
                     };
-                    if tried > 1 {
-                        self.prefetch_older(name, range, version, tried);
+                    // Below two newer ones tried in this run is a walk, not a single step back.
+                    if newer_tried >= 2 {
+                        self.prefetch_older(name, range, version, newer_tried);
                     }
                     // Neither a kept installed version nor one that is only offered so that
                     // its Requires-Python conflict is explained needs a download.

@@ -138,6 +138,7 @@ impl ProjectVersions {
         if usable {
             foreign_tags = Vec::new();
         } else {
+            foreign_tags.extend(page.dropped_tags.iter().cloned());
             foreign_tags.sort();
             foreign_tags.dedup();
         }
@@ -408,16 +409,46 @@ impl IndexProvider {
 }
 
 impl Inner {
-    fn project(&self, page: Arc<ProjectPage>, name: &PackageName) -> Arc<ProjectVersions> {
-        if let Some(project) = self.projects.lock().expect("projects lock").get(name) {
-            return Arc::clone(project);
+    /// The sorted project `name`, once its page (or its absence) is known.
+    ///
+    /// Once sorted, the page is dropped from the download collection: everything the run needs
+    /// of it is in the [`ProjectVersions`]. The lookup here and the drop in [`Self::sort`] both
+    /// happen under the projects lock, so no caller can miss the sorted project and then find
+    /// the page gone (which would fetch it again).
+    async fn project_async(
+        self: &Arc<Self>,
+        name: &PackageName,
+    ) -> Result<Arc<ProjectVersions>, ProviderError> {
+        let page = {
+            let projects = self.projects.lock().expect("projects lock");
+            if let Some(project) = projects.get(name) {
+                return Ok(Arc::clone(project));
+            }
+            self.client.project_page_now(name)
+        };
+        match page.await {
+            Ok(page) => Ok(self.sort(page, name)),
+            // A project the index does not have has no versions: the resolver backtracks over
+            // whatever needs it (pip and uv do the same), and says so if nothing else fits.
+            Err(error @ ClientError::ProjectNotFound { .. }) => {
+                self.missing
+                    .lock()
+                    .expect("missing lock")
+                    .insert(name.clone(), error.to_string());
+                let mut projects = self.projects.lock().expect("projects lock");
+                let empty = Arc::new(ProjectVersions::empty());
+                Ok(Arc::clone(projects.entry(name.clone()).or_insert(empty)))
+            }
+            Err(error) => Err(ProviderError::new(error.to_string())),
         }
+    }
+
+    fn sort(&self, page: Arc<ProjectPage>, name: &PackageName) -> Arc<ProjectVersions> {
         // Sorted outside the lock: a big page takes a while.
         let project = Arc::new(ProjectVersions::new(&page, &self.tags, self.all_files));
         drop(page);
         let mut projects = self.projects.lock().expect("projects lock");
         let project = Arc::clone(projects.entry(name.clone()).or_insert(project));
-        // Everything the run needs of the page is in `project` now.
         self.client.forget_project_page(name);
         project
     }
@@ -483,10 +514,9 @@ impl Inner {
         let inner = Arc::clone(this);
         let name = name.clone();
         this.runtime.spawn(async move {
-            let Ok(page) = inner.client.project_page(&name).await else {
+            let Ok(project) = inner.project_async(&name).await else {
                 return;
             };
-            let project = inner.project(page, &name);
             let wanted = inner.requested.get(&name);
             let Some((version, file)) = project
                 .likely(&inner.python_version, wanted)
@@ -543,25 +573,11 @@ impl Inner {
         }
     }
 
-    fn versions(&self, name: &PackageName) -> Result<Arc<ProjectVersions>, ProviderError> {
-        if let Some(project) = self.projects.lock().expect("projects lock").get(name) {
-            return Ok(Arc::clone(project));
-        }
-        match self.runtime.block_on(self.client.project_page(name)) {
-            Ok(page) => Ok(self.project(page, name)),
-            // A project the index does not have has no versions: the resolver backtracks over
-            // whatever needs it (pip and uv do the same), and says so if nothing else fits.
-            Err(error @ ClientError::ProjectNotFound { .. }) => {
-                let empty = Arc::new(ProjectVersions::empty());
-                self.missing
-                    .lock()
-                    .expect("missing lock")
-                    .insert(name.clone(), error.to_string());
-                let mut projects = self.projects.lock().expect("projects lock");
-                Ok(Arc::clone(projects.entry(name.clone()).or_insert(empty)))
-            }
-            Err(error) => Err(ProviderError::new(error.to_string())),
-        }
+    fn versions(
+        self: &Arc<Self>,
+        name: &PackageName,
+    ) -> Result<Arc<ProjectVersions>, ProviderError> {
+        self.runtime.block_on(self.project_async(name))
     }
 }
 

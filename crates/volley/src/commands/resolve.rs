@@ -7,6 +7,7 @@ use std::time::Instant;
 use anyhow::{Context, Result};
 use volley_client::RegistryClient;
 use volley_installer::EnvironmentLock;
+use volley_packaging::DistFilename;
 use volley_python::{InstalledDist, Interpreter, Scheme};
 use volley_resolver::{BinaryPolicy, PrereleaseMode, Resolution, ResolverOptions, Upgrade};
 
@@ -285,6 +286,14 @@ pub async fn resolve(
         Some(flags) => flags.platform(&interpreter)?,
         None => TargetPlatform::of(&interpreter)?,
     };
+    if !mode.all_files {
+        // Wheels for other platforms are of no use to this run: do not even keep them.
+        let tags = platform.tags.clone();
+        client.keep_files(Arc::new(move |dist: &DistFilename| match dist {
+            DistFilename::Wheel(wheel) => wheel.compatibility(&tags).is_some(),
+            DistFilename::SourceDist(_) => true,
+        }));
+    }
     let target = Target {
         tags: platform.tags.clone(),
         markers: platform.markers.clone(),

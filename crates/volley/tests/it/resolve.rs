@@ -1,6 +1,8 @@
 //! `volley install` with dependency resolution: trees, conflicts, `--dry-run`, `--report`,
 //! installed versions kept or upgraded.
 
+use std::process::Output;
+
 use crate::common::*;
 
 fn tree_server() -> IndexServer {
@@ -260,4 +262,182 @@ fn sdist_only_newest_version_fails_clearly() {
     let output = install(&ctx, &server, &["fresh", "--prefer-binary"]);
     assert_success(&output);
     assert!(pip_freeze(&ctx).contains("fresh==1.0"));
+}
+
+/// `volley compile` of `lines` against `server`, pins on stdout.
+fn compile_lines(ctx: &TestContext, server: &IndexServer, lines: &[&str]) -> Output {
+    fs_err::write(ctx.root().join("requirements.in"), lines.join("\n")).unwrap();
+    let venv = ctx.venv().to_string_lossy().to_string();
+    let index = server.index_url();
+    volley(
+        ctx,
+        &[
+            "compile",
+            "requirements.in",
+            "--python",
+            &venv,
+            "-i",
+            &index,
+            "--no-header",
+            "--no-annotate",
+        ],
+    )
+}
+
+/// The versions of `project` whose `.metadata` file was requested, oldest first.
+fn metadata_requested(server: &IndexServer, project: &str) -> Vec<String> {
+    let prefix = format!("{project}-");
+    let mut versions: Vec<String> = server
+        .requests()
+        .into_iter()
+        .filter_map(|request| {
+            let file = request.path.rsplit('/').next()?.to_string();
+            let rest = file.strip_prefix(&prefix)?.strip_suffix(".metadata")?;
+            Some(rest.split('-').next()?.to_string())
+        })
+        .collect();
+    versions.sort_by_key(|version| {
+        version
+            .split('.')
+            .map(|part| part.parse::<u32>().unwrap_or(0))
+            .collect::<Vec<_>>()
+    });
+    versions.dedup();
+    versions
+}
+
+#[test]
+fn a_dependency_missing_from_the_index_is_backtracked_over() {
+    // `tool==2.0` needs `gone`, whose page is a 404: pip and uv then use `tool==1.0`.
+    let ctx = TestContext::new();
+    ctx.create_venv();
+    let server = IndexServer::builder()
+        .wheel(module_wheel("tool", "2.0").requires_dist("gone>=1").build())
+        .wheel(module_wheel("tool", "1.0").build())
+        .start();
+    let output = compile_lines(&ctx, &server, &["tool"]);
+    assert_success(&output);
+    insta::assert_snapshot!(stdout(&output), @"tool==1.0");
+    assert!(
+        server
+            .requests()
+            .iter()
+            .any(|request| request.path.contains("/gone/")),
+        "the missing project's page was asked for"
+    );
+}
+
+#[test]
+fn a_requirement_on_a_missing_project_says_which_index_lacks_it() {
+    let ctx = TestContext::new();
+    ctx.create_venv();
+    let server = IndexServer::builder()
+        .wheel(module_wheel("tool", "2.0").requires_dist("gone>=1").build())
+        .start();
+    let output = compile_lines(&ctx, &server, &["tool"]);
+    let error = assert_failure(&output);
+    assert!(error.contains("no versions of gone"), "{error}");
+    assert!(
+        error.contains(&format!(
+            "package \"gone\" was not found in the index {}",
+            server.index_url().trim_end_matches('/')
+        )),
+        "{error}"
+    );
+}
+
+#[test]
+fn an_extra_that_conflicts_reads_no_metadata_of_its_old_releases() {
+    // `queue[redis]==30` needs `redis>=2`, which the user excludes; `queue` itself is needed
+    // plainly first. The solver must go back to `queue==29`, without reading the metadata of
+    // the other 28 releases (nor building anything).
+    let ctx = TestContext::new();
+    ctx.create_venv();
+    let mut builder = IndexServer::builder()
+        .metadata_files(true)
+        .wheel(
+            module_wheel("worker", "1.0")
+                .requires_dist("queue")
+                .requires_dist("queue[redis]")
+                .build(),
+        )
+        .wheel(module_wheel("redis", "1.0").build())
+        .wheel(module_wheel("redis", "2.0").build());
+    for at in 1..=30 {
+        let bound = if at == 30 { "redis>=2" } else { "redis>=1" };
+        builder = builder.wheel(
+            module_wheel("queue", &format!("{at}.0"))
+                .provides_extra("redis")
+                .requires_dist(&format!("{bound}; extra == 'redis'"))
+                .build(),
+        );
+    }
+    let server = builder.start();
+    let output = compile_lines(&ctx, &server, &["worker", "redis<2"]);
+    assert_success(&output);
+    insta::assert_snapshot!(stdout(&output), @r"
+    queue==29.0
+    redis==1.0
+    worker==1.0
+    ");
+    assert_eq!(metadata_requested(&server, "queue"), ["29.0", "30.0"]);
+}
+
+#[test]
+fn a_package_rejected_again_and_again_is_decided_first_in_either_order() {
+    // `binding` releases 7..=12 each need a `lib` older than themselves; older ones have no
+    // bound. pip and uv keep `binding` new and move `lib` back one release, in either order.
+    let ctx = TestContext::new();
+    ctx.create_venv();
+    let mut builder = IndexServer::builder().metadata_files(true);
+    for at in 1..=12 {
+        builder = builder.wheel(module_wheel("lib", &format!("{at}.0")).build());
+        let mut binding = module_wheel("binding", &format!("{at}.0"));
+        if at >= 7 {
+            binding = binding.requires_dist(&format!("lib<{at}.0"));
+        }
+        builder = builder.wheel(binding.build());
+    }
+    let server = builder.start();
+    for order in [["lib", "binding"], ["binding", "lib"]] {
+        let output = compile_lines(&ctx, &server, &order);
+        assert_success(&output);
+        assert_eq!(
+            stdout(&output).trim(),
+            "binding==12.0\nlib==11.0",
+            "{order:?}"
+        );
+    }
+}
+
+#[test]
+fn a_prerelease_named_by_a_rejected_version_is_not_installed() {
+    let ctx = TestContext::new();
+    ctx.create_venv();
+    let server = IndexServer::builder()
+        .wheel(
+            module_wheel("genai", "1.5")
+                .requires_dist("http<1.0.0dev,>=0.28.1")
+                .requires_dist("io>=4.8")
+                .build(),
+        )
+        .wheel(
+            module_wheel("genai", "1.2")
+                .requires_dist("http>=0.28")
+                .requires_dist("io>=4")
+                .build(),
+        )
+        .wheel(module_wheel("io", "4.7").build())
+        .wheel(module_wheel("io", "4.8").build())
+        .wheel(module_wheel("http", "0.28.1").build())
+        .wheel(module_wheel("http", "0.29.0").build())
+        .wheel(module_wheel("http", "1.0.dev6").build())
+        .start();
+    let output = compile_lines(&ctx, &server, &["genai<=1.5", "io<4.8", "http"]);
+    assert_success(&output);
+    insta::assert_snapshot!(stdout(&output), @r"
+    genai==1.2
+    http==0.29.0
+    io==4.7
+    ");
 }
