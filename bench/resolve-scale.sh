@@ -72,7 +72,7 @@ run() {
 # pins FILE: "name==version" lines of a requirements file, sorted, lowercased.
 pins() {
   grep -E '^[A-Za-z0-9]' "$1" 2>/dev/null | sed -E 's/ .*//; s/\[[^]]*\]//' |
-    tr 'A-Z_.' 'a-z--' | sed -E 's/==(.*)/==\1/' | sort -u
+    awk -F'==' '{gsub(/[-_.]+/, "-", $1); print tolower($1) "==" $2}' | sort -u || true
 }
 
 median() { sort -n | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]}'; }
@@ -118,7 +118,9 @@ for item in json.load(open(sys.argv[1]))["install"]:
         if diff -q <(pins "$WORK/out/$set-uv-$mode.txt") <(pins "$WORK/out/$set-$tool-$mode.txt") >/dev/null; then
           same=yes
         else
-          same="no ($(diff <(pins "$WORK/out/$set-uv-$mode.txt") <(pins "$WORK/out/$set-$tool-$mode.txt") | grep -c '^[<>]') lines differ)"
+          differ=$(diff <(pins "$WORK/out/$set-uv-$mode.txt") <(pins "$WORK/out/$set-$tool-$mode.txt") |
+            grep -c '^<' || true)
+          same="no ($differ pins differ)"
         fi
       fi
       printf '| %s | %s | %s | %s | %d | %s | %s |\n' "$set" "$mode" "$tool" "$t" "$((m / 1024))" "$count" "$same"

@@ -17,6 +17,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use futures::FutureExt;
+use futures::future::{BoxFuture, Shared};
 use tokio::runtime::Handle;
 use volley_client::{ClientError, IndexFile, ProjectPage, RegistryClient};
 use volley_packaging::{
@@ -202,20 +204,31 @@ impl ProjectVersions {
         })
     }
 
-    /// The version the resolver will most likely pick: the newest final, unyanked release
-    /// with a compatible wheel whose Requires-Python fits.
+    /// The version the resolver will most likely pick, and the file its metadata comes from:
+    /// the newest final, unyanked release whose Requires-Python fits, with its best wheel (when
+    /// `wheels` are allowed), else its sdist.
     fn likely(
         &self,
         python: &Version,
         wanted: Option<&VersionSpecifiers>,
-    ) -> Option<(&Version, &IndexFile)> {
+        wheels: bool,
+    ) -> Option<(&Version, Likely<'_>)> {
         self.versions
             .iter()
             .rev()
             .filter(|(version, _)| wanted.is_none_or(|specifiers| specifiers.contains(version)))
             .filter(|(version, _)| !version.any_prerelease() || wanted.is_some())
-            .filter_map(|(version, slots)| self.best_wheel(slots).map(|file| (version, file)))
-            .find(|(_, file)| {
+            .filter_map(|(version, slots)| {
+                let wheel = self.best_wheel(slots).filter(|_| wheels);
+                let likely = match (wheel, self.sdist(slots)) {
+                    (Some(wheel), _) => Likely::Wheel(wheel),
+                    (None, Some(sdist)) => Likely::Sdist(sdist),
+                    (None, None) => return None,
+                };
+                Some((version, likely))
+            })
+            .find(|(_, likely)| {
+                let file = likely.file();
                 file.yanked.is_none()
                     && file
                         .requires_python
@@ -224,6 +237,25 @@ impl ProjectVersions {
             })
     }
 }
+
+/// Where the metadata of a likely version comes from.
+#[derive(Debug, Clone, Copy)]
+enum Likely<'a> {
+    Wheel(&'a IndexFile),
+    /// A source distribution, whose metadata needs the build backend.
+    Sdist(&'a IndexFile),
+}
+
+impl Likely<'_> {
+    fn file(&self) -> &IndexFile {
+        match self {
+            Likely::Wheel(file) | Likely::Sdist(file) => file,
+        }
+    }
+}
+
+/// Core metadata prepared from an sdist, shared by everyone waiting for it.
+type SdistMetadata = Shared<BoxFuture<'static, Result<Arc<CoreMetadata>, String>>>;
 
 /// What the provider needs to know of the target environment.
 pub struct Target {
@@ -272,6 +304,9 @@ struct Inner {
     builds: std::sync::OnceLock<(Arc<Builds>, NameSet, NameSet)>,
     /// Metadata prepared from sdists, for the install report.
     sdist_metadata: Mutex<HashMap<(PackageName, Version), CoreMetadata>>,
+    /// Sdist metadata being prepared (or prepared), by file URL: started ahead by the
+    /// prefetcher for a project whose likely version has only an sdist, or by the resolver.
+    sdist_preparing: Mutex<HashMap<url::Url, SdistMetadata>>,
     /// Projects the indexes do not have, with the client's words for it.
     missing: Mutex<BTreeMap<PackageName, String>>,
     /// How many versions of each project the resolver asked the metadata of.
@@ -304,6 +339,7 @@ impl IndexProvider {
                 direct: std::sync::OnceLock::new(),
                 builds: std::sync::OnceLock::new(),
                 sdist_metadata: Mutex::default(),
+                sdist_preparing: Mutex::default(),
                 missing: Mutex::default(),
                 metadata_asked: Mutex::default(),
             }),
@@ -476,13 +512,15 @@ impl Inner {
         version: &Version,
         sdist: &IndexFile,
     ) -> Result<Arc<CandidateMetadata>, ProviderError> {
-        let Some((builds, _, _)) = self.builds.get() else {
+        let Some(preparing) = self.prepare_sdist(sdist) else {
             return Err(ProviderError::new(format!(
                 "{name}=={version} has only a source distribution, and this command does not build"
             )));
         };
-        let metadata = crate::direct::index_sdist_metadata(builds, sdist)
-            .map_err(|error| ProviderError::new(format!("{error:#}")))?;
+        let metadata = self
+            .runtime
+            .block_on(preparing)
+            .map_err(ProviderError::new)?;
         let answer = Arc::new(CandidateMetadata {
             requires_dist: metadata.requires_dist.clone(),
             requires_python: metadata.requires_python.clone(),
@@ -490,8 +528,35 @@ impl Inner {
         self.sdist_metadata
             .lock()
             .expect("sdist metadata lock")
-            .insert((name.clone(), version.clone()), metadata);
+            .insert(
+                (name.clone(), version.clone()),
+                CoreMetadata::clone(&metadata),
+            );
         Ok(answer)
+    }
+
+    /// The metadata of an index sdist, prepared once (statically, or by the backend, on a
+    /// blocking thread; `VOLLEY_BUILD_JOBS` bounds the builds), whoever asks first. `None`
+    /// when this command does not build.
+    fn prepare_sdist(&self, sdist: &IndexFile) -> Option<SdistMetadata> {
+        let (builds, _, _) = self.builds.get()?;
+        let mut preparing = self.sdist_preparing.lock().expect("sdist lock");
+        let entry = preparing.entry(sdist.url.clone()).or_insert_with(|| {
+            let builds = Arc::clone(builds);
+            let file = sdist.clone();
+            let task = self.runtime.spawn_blocking(move || {
+                crate::direct::index_sdist_metadata(&builds, &file)
+                    .map(Arc::new)
+                    .map_err(|error| format!("{error:#}"))
+            });
+            async move {
+                task.await
+                    .unwrap_or_else(|error| Err(format!("preparing the metadata stopped: {error}")))
+            }
+            .boxed()
+            .shared()
+        });
+        Some(entry.clone())
     }
 
     fn direct(&self, name: &PackageName) -> Option<&Arc<DirectPackage>> {
@@ -518,11 +583,29 @@ impl Inner {
                 return;
             };
             let wanted = inner.requested.get(&name);
-            let Some((version, file)) = project
-                .likely(&inner.python_version, wanted)
-                .map(|(version, file)| (version.clone(), file.clone()))
+            let Some((version, likely)) = project
+                .likely(&inner.python_version, wanted, inner.wheel_allowed(&name))
+                .map(|(version, likely)| (version.clone(), likely))
             else {
                 return;
+            };
+            // An sdist's metadata may take a build: start it now, beside the resolution.
+            let file = match likely {
+                Likely::Wheel(file) => file.clone(),
+                Likely::Sdist(sdist) => {
+                    let Some(preparing) = inner.prepare_sdist(sdist) else {
+                        return;
+                    };
+                    let Ok(metadata) = preparing.await else {
+                        return;
+                    };
+                    for requirement in &metadata.requires_dist {
+                        if requirement.evaluate_markers(&inner.markers, &[]) {
+                            Inner::prefetch(&inner, &requirement.name);
+                        }
+                    }
+                    return;
+                }
             };
             let pinned = wanted.is_some_and(|specifiers| {
                 specifiers.len() == 1
