@@ -1,5 +1,9 @@
-//! Unpacking source distributions (`.tar.gz`, `.tgz`, `.tar`, `.zip`) without letting them write
-//! outside the destination.
+//! Unpacking source distributions without letting them write outside the destination.
+//!
+//! The formats are pip's, chosen by the file name's extension as pip does: `.zip`; `.tar.gz`,
+//! `.tgz`, `.tar`; `.tar.bz2`, `.tbz` (bzip2); `.tar.xz`, `.txz`, `.tlz`, `.tar.lz`, `.tar.lzma`
+//! (Python's `lzma` module: an `.xz` container, or the legacy `.lzma` "alone" format, told apart
+//! by the xz magic bytes). Old releases on indexes still carry bzip2 and xz sdists.
 //!
 //! Traps of the domain:
 //! - entry names may be absolute (`/etc/x`) or climb (`../x`, `a/../../x`): refused;
@@ -32,15 +36,25 @@ const MAX_LINK_HOPS: usize = 40;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ArchiveFormat {
     TarGz,
+    TarBz2,
+    TarXz,
     Tar,
     Zip,
 }
 
+/// The first bytes of an `.xz` container; other `XZ_EXTENSIONS` files are legacy `.lzma`.
+const XZ_MAGIC: &[u8] = &[0xfd, b'7', b'z', b'X', b'Z', 0x00];
+
 impl ArchiveFormat {
     fn from_path(archive: &Path) -> Option<Self> {
         let name = archive.file_name()?.to_string_lossy().to_ascii_lowercase();
-        if name.ends_with(".tar.gz") || name.ends_with(".tgz") {
+        let ends = |suffixes: &[&str]| suffixes.iter().any(|suffix| name.ends_with(suffix));
+        if ends(&[".tar.gz", ".tgz"]) {
             Some(Self::TarGz)
+        } else if ends(&[".tar.bz2", ".tbz"]) {
+            Some(Self::TarBz2)
+        } else if ends(&[".tar.xz", ".txz", ".tlz", ".tar.lz", ".tar.lzma"]) {
+            Some(Self::TarXz)
         } else if name.ends_with(".tar") {
             Some(Self::Tar)
         } else if name.ends_with(".zip") {
@@ -67,6 +81,18 @@ pub fn unpack_sdist(archive: &Path, dest_dir: &Path) -> Result<SourceTree, Build
     let file = fs_err::File::open(archive)?;
     match format {
         ArchiveFormat::TarGz => unpacker.tar(flate2::read::MultiGzDecoder::new(file))?,
+        ArchiveFormat::TarBz2 => unpacker.tar(bzip2::read::MultiBzDecoder::new(file))?,
+        ArchiveFormat::TarXz => {
+            let mut file = std::io::BufReader::new(file);
+            let is_xz = std::io::BufRead::fill_buf(&mut file)?.starts_with(XZ_MAGIC);
+            if is_xz {
+                unpacker.tar(lzma_rust2::XzReader::new(file, true))?;
+            } else {
+                let reader = lzma_rust2::LzmaReader::new_mem_limit(file, u32::MAX, None)
+                    .map_err(|error| unpacker.read_error(&error))?;
+                unpacker.tar(reader)?;
+            }
+        }
         ArchiveFormat::Tar => unpacker.tar(file)?,
         ArchiveFormat::Zip => unpacker.zip(file)?,
     }
@@ -609,10 +635,84 @@ mod tests {
         "#);
     }
 
+    /// A tiny sdist, compressed by `compress`, unpacked from `name`.
+    fn compressed_sdist(name: &str, compress: fn(&[u8]) -> Vec<u8>) -> Result<String, String> {
+        let bytes = compress(&tar(&[
+            Member::Directory("old-0.9/"),
+            Member::File("old-0.9/setup.py", "from distutils.core import setup\n"),
+        ]));
+        let (_dir, tree) = unpack(name, &bytes);
+        let tree = tree?;
+        assert!(tree.path.ends_with("old-0.9"), "{name}");
+        Ok(read(&tree, "setup.py"))
+    }
+
+    fn bzip2(bytes: &[u8]) -> Vec<u8> {
+        let mut encoder = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::default());
+        encoder.write_all(bytes).unwrap();
+        encoder.finish().unwrap()
+    }
+
+    fn xz(bytes: &[u8]) -> Vec<u8> {
+        let mut writer =
+            lzma_rust2::XzWriter::new(Vec::new(), lzma_rust2::XzOptions::with_preset(6)).unwrap();
+        writer.write_all(bytes).unwrap();
+        writer.finish().unwrap()
+    }
+
+    /// The legacy `.lzma` ("alone") format that Python's `lzma` module also reads.
+    fn lzma_alone(bytes: &[u8]) -> Vec<u8> {
+        let options = lzma_rust2::LzmaOptions::with_preset(6);
+        let mut writer =
+            lzma_rust2::LzmaWriter::new_use_header(Vec::new(), &options, Some(bytes.len() as u64))
+                .unwrap();
+        writer.write_all(bytes).unwrap();
+        writer.finish().unwrap()
+    }
+
+    #[test]
+    fn bzip2_xz_and_lzma_sdists() {
+        let setup = "from distutils.core import setup\n";
+        for name in ["old-0.9.tar.bz2", "old-0.9.TBZ"] {
+            assert_eq!(compressed_sdist(name, bzip2).unwrap(), setup, "{name}");
+        }
+        for name in ["old-0.9.tar.xz", "old-0.9.txz", "old-0.9.tar.lzma"] {
+            assert_eq!(compressed_sdist(name, xz).unwrap(), setup, "{name}");
+        }
+        for name in ["old-0.9.tar.lzma", "old-0.9.tlz", "old-0.9.tar.lz"] {
+            assert_eq!(compressed_sdist(name, lzma_alone).unwrap(), setup, "{name}");
+        }
+    }
+
+    #[test]
+    fn corrupt_bzip2_and_xz_sdists_name_the_file() {
+        let errors: Vec<String> = [
+            ("bad-1.0.tar.bz2", bzip2(b"not a tar")),
+            ("bad-1.0.tar.xz", b"\xfd7zXZ\x00 truncated".to_vec()),
+            ("bad-1.0.tar.lzma", b"short".to_vec()),
+        ]
+        .into_iter()
+        .map(|(name, bytes)| {
+            let (_dir, result) = unpack(name, &bytes);
+            result.unwrap_err()
+        })
+        .collect();
+        for (error, name) in
+            errors
+                .iter()
+                .zip(["bad-1.0.tar.bz2", "bad-1.0.tar.xz", "bad-1.0.tar.lzma"])
+        {
+            assert!(
+                error.starts_with(&format!("cannot read source archive [TEMP]/{name}: ")),
+                "{error}"
+            );
+        }
+    }
+
     #[test]
     fn unsupported_and_corrupt_archives() {
-        let (_dir, result) = unpack("foo-1.0.tar.bz2", b"BZh");
-        insta::assert_snapshot!(result.unwrap_err(), @"unsupported source archive [TEMP]/foo-1.0.tar.bz2: expected .tar.gz, .tgz, .tar or .zip");
+        let (_dir, result) = unpack("foo-1.0.rar", b"Rar!");
+        insta::assert_snapshot!(result.unwrap_err(), @"unsupported source archive [TEMP]/foo-1.0.rar: expected .tar.gz, .tgz, .tar, .zip, .tar.bz2, .tbz, .tar.xz, .txz, .tlz, .tar.lz or .tar.lzma");
         let (_dir, result) = unpack("foo-1.0.tgz", b"not gzip");
         assert!(
             result

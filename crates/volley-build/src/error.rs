@@ -8,7 +8,7 @@ pub enum BuildError {
     #[error(transparent)]
     Io(#[from] std::io::Error),
 
-    #[error("unsupported source archive {}: expected .tar.gz, .tgz, .tar or .zip", archive.display())]
+    #[error("unsupported source archive {}: expected .tar.gz, .tgz, .tar, .zip, .tar.bz2, .tbz, .tar.xz, .txz, .tlz, .tar.lz or .tar.lzma", archive.display())]
     UnsupportedArchive { archive: PathBuf },
 
     #[error("cannot read source archive {}: {message}", archive.display())]

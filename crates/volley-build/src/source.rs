@@ -387,29 +387,34 @@ fn is_project(directory: &Path) -> bool {
 pub(crate) enum Archive {
     Wheel,
     Sdist,
-    /// An archive pip knows but volley cannot unpack (`.tar.bz2`, `.tar.xz`, ...).
-    Unsupported,
 }
+
+/// The source archive extensions pip unpacks (its `SUPPORTED_EXTENSIONS` less `.whl`).
+pub(crate) const SDIST_EXTENSIONS: &[&str] = &[
+    ".tar.gz",
+    ".tgz",
+    ".tar",
+    ".zip",
+    ".tar.bz2",
+    ".tbz",
+    ".tar.xz",
+    ".txz",
+    ".tlz",
+    ".tar.lz",
+    ".tar.lzma",
+];
 
 /// The kind of archive `filename` names, by its extension (case-insensitive, as pip's
 /// `is_archive_file`).
 pub(crate) fn archive_kind(filename: &str) -> Option<Archive> {
     let lower = filename.to_ascii_lowercase();
-    let ends = |suffixes: &[&str]| suffixes.iter().any(|suffix| lower.ends_with(suffix));
-    if ends(&[".whl"]) {
+    if lower.ends_with(".whl") {
         Some(Archive::Wheel)
-    } else if ends(&[".tar.gz", ".tgz", ".tar", ".zip"]) {
+    } else if SDIST_EXTENSIONS
+        .iter()
+        .any(|suffix| lower.ends_with(suffix))
+    {
         Some(Archive::Sdist)
-    } else if ends(&[
-        ".tar.bz2",
-        ".tbz",
-        ".tar.xz",
-        ".txz",
-        ".tlz",
-        ".tar.lz",
-        ".tar.lzma",
-    ]) {
-        Some(Archive::Unsupported)
     } else {
         None
     }
@@ -609,9 +614,8 @@ fn parse_url(text: &str, base_dir: &Path, directory_only: bool) -> Result<Parsed
                     name = Some(wheel.name);
                 }
                 Some(Archive::Sdist) => {}
-                Some(Archive::Unsupported) => return Err(unsupported_archive(&filename).into()),
                 None => {
-                    return Err("it does not end in a wheel or source archive name (.whl, .tar.gz, .tgz, .tar, .zip)"
+                    return Err("it does not end in a wheel or source archive name (.whl, .tar.gz, .zip, .tar.bz2, .tar.xz, ...)"
                         .to_string()
                         .into());
                 }
@@ -633,12 +637,6 @@ fn parse_url(text: &str, base_dir: &Path, directory_only: bool) -> Result<Parsed
         )
         .into()),
     }
-}
-
-fn unsupported_archive(filename: &str) -> String {
-    format!(
-        "\"{filename}\" is an archive format volley cannot unpack (use .tar.gz, .zip or a wheel)"
-    )
 }
 
 fn wheel_filename(filename: &str) -> Result<WheelFilename, String> {
@@ -667,18 +665,15 @@ fn local_source(
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_default();
     let kind = archive_kind(&filename);
-    if kind == Some(Archive::Unsupported) {
-        return Err(unsupported_archive(&filename).into());
-    }
     if !path.exists() {
         return Err(SourceError::Build(BuildError::MissingPath { path }));
     }
     let name = match kind {
         Some(Archive::Wheel) => Some(wheel_filename(&filename)?.name),
         Some(Archive::Sdist) => None,
-        _ => {
+        None => {
             return Err(format!(
-                "{} is neither a project directory nor a wheel or source archive (.whl, .tar.gz, .tgz, .tar, .zip)",
+                "{} is neither a project directory nor a wheel or source archive (.whl, .tar.gz, .zip, .tar.bz2, .tar.xz, ...)",
                 path.display()
             )
             .into());
@@ -761,6 +756,8 @@ mod tests {
             "dist/pkg-1.0.tar.gz".to_string(),
             "./dist/pkg-1.0-py3-none-any.whl".to_string(),
             "pkg-2.0.zip".to_string(),
+            "dist/pkg-1.0.tar.bz2".to_string(),
+            "https://host/pkg-1.0.tar.xz".to_string(),
             format!("file://{}/dist/pkg-1.0.tar.gz", base.display()),
             format!("file://{}/dist/pkg-1.0.tar.gz#sha256={sha}", base.display()),
             format!("file://{}/pkg#egg=pkg", base.display()),
@@ -805,6 +802,10 @@ mod tests {
             name=pkg archive [BASE]/dist/pkg-1.0-py3-none-any.whl hash=None
         pkg-2.0.zip
             archive [BASE]/pkg-2.0.zip hash=None
+        dist/pkg-1.0.tar.bz2
+            archive [BASE]/dist/pkg-1.0.tar.bz2 hash=None
+        https://host/pkg-1.0.tar.xz
+            url https://host/pkg-1.0.tar.xz hash=None
         file://[BASE]/dist/pkg-1.0.tar.gz
             archive [BASE]/dist/pkg-1.0.tar.gz hash=None
         file://[BASE]/dist/pkg-1.0.tar.gz#sha256=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
@@ -891,12 +892,10 @@ mod tests {
             "requests",
             "./missing",
             "./empty",
-            "dist/pkg-1.0.tar.bz2",
             "dist/missing-1.0.tar.gz",
             "dist/not_a_wheel.whl",
             "./README",
             "https://host/simple/pkg/",
-            "https://host/pkg-1.0.tar.xz",
             "https://host/pkg-1.0.tar.gz#sha256=xyz",
             "https://host/pkg-1.0.tar.gz#subdirectory=sub",
             "https://host/pkg-1.0.tar.gz#egg=not a name",
@@ -926,12 +925,10 @@ mod tests {
         invalid direct reference "requests": it is neither a path, a URL, nor "name @ URL"
         [BASE]/missing does not exist
         [BASE]/empty does not appear to be a Python project: neither "setup.py" nor "pyproject.toml" found
-        invalid direct reference "dist/pkg-1.0.tar.bz2": "pkg-1.0.tar.bz2" is an archive format volley cannot unpack (use .tar.gz, .zip or a wheel)
         [BASE]/dist/missing-1.0.tar.gz does not exist
         invalid direct reference "dist/not_a_wheel.whl": invalid wheel filename "not_a_wheel.whl": expected NAME-VERSION(-BUILD)-PYTHON-ABI-PLATFORM.whl (4 or 5 dashes)
-        invalid direct reference "./README": [BASE]/README is neither a project directory nor a wheel or source archive (.whl, .tar.gz, .tgz, .tar, .zip)
-        invalid direct reference "https://host/simple/pkg/": it does not end in a wheel or source archive name (.whl, .tar.gz, .tgz, .tar, .zip)
-        invalid direct reference "https://host/pkg-1.0.tar.xz": "pkg-1.0.tar.xz" is an archive format volley cannot unpack (use .tar.gz, .zip or a wheel)
+        invalid direct reference "./README": [BASE]/README is neither a project directory nor a wheel or source archive (.whl, .tar.gz, .zip, .tar.bz2, .tar.xz, ...)
+        invalid direct reference "https://host/simple/pkg/": it does not end in a wheel or source archive name (.whl, .tar.gz, .zip, .tar.bz2, .tar.xz, ...)
         invalid direct reference "https://host/pkg-1.0.tar.gz#sha256=xyz": invalid hash fragment "sha256=xyz": invalid hash digest "xyz": expected hexadecimal digits
         invalid direct reference "https://host/pkg-1.0.tar.gz#subdirectory=sub": "#subdirectory=" is supported for git URLs only
         invalid direct reference "https://host/pkg-1.0.tar.gz#egg=not a name": invalid "#egg=not a name": Not a valid package or extra name: "not a name". Names must start and end with a letter or digit and may only contain -, _, ., and alphanumeric characters.

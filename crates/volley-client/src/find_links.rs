@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use url::Url;
-use volley_packaging::{PackageName, WheelFilename};
+use volley_packaging::{PackageName, SourceDistExtension, WheelFilename};
 
 use crate::credentials::redact;
 use crate::page::{Link, RequiresPythonCache, filename_of, html_links};
@@ -217,11 +217,10 @@ fn is_html(path: &Path) -> bool {
 pub(crate) fn is_distribution_url(url: &Url) -> bool {
     filename_of(url).is_some_and(|filename| {
         let filename = filename.to_ascii_lowercase();
-        [
-            ".whl", ".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz", ".tar",
-        ]
-        .iter()
-        .any(|extension| filename.ends_with(extension))
+        filename.ends_with(".whl")
+            || SourceDistExtension::ALL
+                .iter()
+                .any(|extension| filename.ends_with(extension.as_str()))
     })
 }
 

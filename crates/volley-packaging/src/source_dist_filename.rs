@@ -19,17 +19,28 @@ pub enum SourceDistExtension {
     TarXz,
     Tgz,
     Tar,
+    Tbz,
+    Txz,
+    Tlz,
+    TarLz,
+    TarLzma,
 }
 
 impl SourceDistExtension {
-    /// Every supported extension; `.tar.gz` comes before `.tar`-like suffixes it contains.
-    pub const ALL: [Self; 6] = [
+    /// Every extension pip unpacks (its `SUPPORTED_EXTENSIONS` less `.whl`); `.tar.gz` comes
+    /// before `.tar`-like suffixes it contains.
+    pub const ALL: [Self; 11] = [
         Self::TarGz,
         Self::Zip,
         Self::TarBz2,
         Self::TarXz,
         Self::Tgz,
         Self::Tar,
+        Self::Tbz,
+        Self::Txz,
+        Self::Tlz,
+        Self::TarLz,
+        Self::TarLzma,
     ];
 
     /// Split `filename` into its stem and sdist extension, `None` when it has none of them.
@@ -50,6 +61,11 @@ impl SourceDistExtension {
             Self::TarXz => ".tar.xz",
             Self::Tgz => ".tgz",
             Self::Tar => ".tar",
+            Self::Tbz => ".tbz",
+            Self::Txz => ".txz",
+            Self::Tlz => ".tlz",
+            Self::TarLz => ".tar.lz",
+            Self::TarLzma => ".tar.lzma",
         }
     }
 }
@@ -69,7 +85,7 @@ impl SourceDistFilename {
             reason,
         };
         let (stem, extension) = SourceDistExtension::split(filename).ok_or_else(|| {
-            error("expected a .tar.gz, .zip, .tar.bz2, .tar.xz, .tgz or .tar extension".to_string())
+            error("expected a .tar.gz, .zip, .tar.bz2, .tar.xz, .tgz, .tar, .tbz, .txz, .tlz, .tar.lz or .tar.lzma extension".to_string())
         })?;
         let separator = stem
             .char_indices()
@@ -132,6 +148,11 @@ mod tests {
             ("foo-1.0.tar.xz", SourceDistExtension::TarXz),
             ("foo-1.0.tgz", SourceDistExtension::Tgz),
             ("foo-1.0.tar", SourceDistExtension::Tar),
+            ("foo-1.0.tbz", SourceDistExtension::Tbz),
+            ("foo-1.0.txz", SourceDistExtension::Txz),
+            ("foo-1.0.tlz", SourceDistExtension::Tlz),
+            ("foo-1.0.tar.lz", SourceDistExtension::TarLz),
+            ("foo-1.0.tar.lzma", SourceDistExtension::TarLzma),
         ] {
             let sdist = parse(filename, "foo").unwrap();
             assert_eq!(sdist.extension, extension, "{filename}");
@@ -167,7 +188,7 @@ mod tests {
     fn errors() {
         insta::assert_snapshot!(
             parse("foo-1.0.exe", "foo").unwrap_err(),
-            @r#"invalid source distribution filename "foo-1.0.exe": expected a .tar.gz, .zip, .tar.bz2, .tar.xz, .tgz or .tar extension"#
+            @r#"invalid source distribution filename "foo-1.0.exe": expected a .tar.gz, .zip, .tar.bz2, .tar.xz, .tgz, .tar, .tbz, .txz, .tlz, .tar.lz or .tar.lzma extension"#
         );
         insta::assert_snapshot!(
             parse("foobar-1.0.tar.gz", "foo").unwrap_err(),

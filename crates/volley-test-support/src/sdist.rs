@@ -84,6 +84,20 @@ impl SdistBuilder {
     /// # Panics
     /// When a path is too long for a ustar header.
     pub fn build(&self) -> BuiltFile {
+        let bytes = gzip_stored(&self.build_tar());
+        BuiltFile {
+            filename: format!("{}.tar.gz", self.base_name()),
+            sha256: sha256_hex(&bytes),
+            bytes,
+        }
+    }
+
+    /// The uncompressed tar of [`SdistBuilder::build`], for tests that compress it another way
+    /// (`.tar`, `.tar.bz2`, `.tar.xz`).
+    ///
+    /// # Panics
+    /// When a path is too long for a ustar header.
+    pub fn build_tar(&self) -> Vec<u8> {
         let base = self.base_name();
         let pkg_info = self.pkg_info.clone().unwrap_or_else(|| {
             format!(
@@ -99,12 +113,7 @@ impl SdistBuilder {
             append_tar_file(&mut tar, &format!("{base}/{path}"), content);
         }
         tar.extend_from_slice(&[0; 1024]);
-        let bytes = gzip_stored(&tar);
-        BuiltFile {
-            filename: format!("{base}.tar.gz"),
-            sha256: sha256_hex(&bytes),
-            bytes,
-        }
+        tar
     }
 }
 

@@ -8,7 +8,8 @@ use anyhow::{Context, Result, bail};
 use url::Url;
 use volley_build::DirectRequirement;
 use volley_packaging::{
-    HashDigest, Operator, PackageName, Requirement, VersionOrUrl, parse_requirement,
+    HashDigest, Operator, PackageName, Requirement, SourceDistExtension, VersionOrUrl,
+    parse_requirement,
 };
 use volley_requirements::{RequirementEntry, RequirementSpec, RequirementsTxt};
 
@@ -220,11 +221,10 @@ fn parse_named_or_direct(text: &str, cwd: &Path) -> Result<Parsed> {
         || trimmed.contains('\\')
         || trimmed.starts_with('.')
         || trimmed.contains("://")
-        || [
-            ".whl", ".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar.xz", ".tar",
-        ]
-        .iter()
-        .any(|extension| trimmed.ends_with(extension));
+        || trimmed.ends_with(".whl")
+        || SourceDistExtension::ALL
+            .iter()
+            .any(|extension| trimmed.ends_with(extension.as_str()));
     if !looks_direct && !trimmed.contains('@') {
         return Ok(Parsed::Named(parse_requirement(trimmed)?));
     }

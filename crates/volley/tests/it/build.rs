@@ -872,4 +872,53 @@ fn hatchling_editable_install_gets_editables_from_the_backend_hook() {
         import(&ctx, "import hatchproj; print(hatchproj.ORIGIN)"),
         "edited"
     );
+
+/// Old releases carry `.tar.bz2`, `.tar.xz` and plain `.tar` sdists; pip unpacks them all.
+/// The archives are compressed here by Python's own `bz2` and `lzma` modules.
+#[test]
+fn bzip2_xz_and_plain_tar_sdists_from_the_index_are_built() {
+    let ctx = TestContext::new();
+    ctx.create_venv();
+    let logs = ctx.root().join("logs");
+    fs_err::create_dir_all(&logs).unwrap();
+    let mut server = IndexServer::builder();
+    for (name, extension, compress) in [
+        ("oldbz", "tar.bz2", "bz2.compress(data)"),
+        ("oldxz", "tar.xz", "lzma.compress(data)"),
+        (
+            "oldlzma",
+            "tar.lzma",
+            "lzma.compress(data, format=lzma.FORMAT_ALONE)",
+        ),
+        ("oldtar", "tar", "data"),
+    ] {
+        let config = serde_json::json!({"name": name, "version": "0.9", "log_dir": logs});
+        let mut builder = SdistBuilder::new(name, "0.9");
+        for (path, content) in project_files(name, "0.9", &config) {
+            builder = builder.file(&path, content);
+        }
+        let tar = ctx.root().join(format!("{name}.tar"));
+        fs_err::write(&tar, builder.build_tar()).unwrap();
+        let archive = ctx.root().join(format!("{name}-0.9.{extension}"));
+        let code = format!(
+            "import bz2, lzma; data = open({tar:?}, 'rb').read(); open({archive:?}, 'wb').write({compress})",
+            tar = tar.display().to_string(),
+            archive = archive.display().to_string(),
+        );
+        assert_success(&ctx.run_python(&code));
+        let filename = format!("{name}-0.9.{extension}");
+        server = server.file(name, &filename, fs_err::read(&archive).unwrap());
+    }
+    let server = server.start();
+    let output = install(&ctx, &server, &["oldbz", "oldxz", "oldlzma", "oldtar"]);
+    assert_success(&output);
+    assert_eq!(
+        import(
+            &ctx,
+            "import oldbz, oldxz, oldlzma, oldtar; print(oldbz.VERSION, oldxz.VERSION, oldlzma.VERSION, oldtar.VERSION)"
+        ),
+        "0.9 0.9 0.9 0.9"
+    );
+    assert_pip_check(&ctx);
+    assert_eq!(marker_count(&logs), 4);
 }
