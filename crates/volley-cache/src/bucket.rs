@@ -24,10 +24,13 @@ pub enum CacheBucket {
     /// `.metadata` file, a range request into the wheel, the whole wheel, or an sdist's
     /// `prepare_metadata_for_build_wheel`).
     ///
-    /// Layout: `metadata-v1/<sha256>.metadata`, where `<sha256>` is the hex sha256 of the
+    /// Layout: `metadata-v2/<sha256>.metadata`, where `<sha256>` is the hex sha256 of the
     /// distribution file that the metadata belongs to (not of the metadata itself); or, when
     /// the index gives no hash for the file but one for its PEP 658 `.metadata` file, the hex
-    /// sha256 of that `.metadata` file (whose bytes the entry then holds exactly).
+    /// sha256 of that `.metadata` file (whose bytes the entry's content then is exactly).
+    /// The file is [`seal`](crate::seal)ed: a first line names the sha256 of the `METADATA`
+    /// bytes that follow, checked when read, so that a truncated copy (which may still parse,
+    /// short of some `Requires-Dist` lines) is fetched again. Version 1 held the bare bytes.
     Metadata,
     /// Downloaded wheel files, exactly as served.
     ///
@@ -96,7 +99,7 @@ impl CacheBucket {
     pub fn dir_name(self) -> &'static str {
         match self {
             Self::Simple => "simple-v1",
-            Self::Metadata => "metadata-v1",
+            Self::Metadata => "metadata-v2",
             Self::Wheels => "wheels-v1",
             Self::Unpacked => "unpacked-v1",
             Self::Interpreter => "interpreter-v1",

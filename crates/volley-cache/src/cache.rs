@@ -283,7 +283,7 @@ mod tests {
             names,
             [
                 "simple-v1",
-                "metadata-v1",
+                "metadata-v2",
                 "wheels-v1",
                 "unpacked-v1",
                 "interpreter-v1",

@@ -22,6 +22,8 @@
 //!   ([`Cache::lock_exclusive`]), so each waits for the other.
 //! - `--no-cache` directories are `volley-cache-<pid>-*` in the system's temporary directory, so
 //!   that those of killed processes can be found and removed ([`remove_stale_temp_dirs`]).
+//! - A key derived from what an entry was made from does not vouch for the entry's bytes: such
+//!   entries are [`seal`]ed with their own sha256 and checked by [`unseal`] when read.
 
 mod bucket;
 mod cache;
@@ -30,6 +32,7 @@ mod file;
 mod key;
 mod lock;
 mod management;
+mod sealed;
 
 pub use bucket::CacheBucket;
 pub use cache::{Cache, remove_own_temp_dirs, remove_stale_temp_dirs};
@@ -38,3 +41,4 @@ pub use file::{persist_atomic, same_content, temp_dir_in, temp_file_in, write_at
 pub use key::cache_key;
 pub use lock::LockedFile;
 pub use management::CleanSummary;
+pub use sealed::{seal, unseal};

@@ -6,7 +6,7 @@
 //!   spell it (`Foo_Bar-1.0-...whl`);
 //! - `unpacked-v1/<sha256>/`: the unpacked tree of a removed wheel (same `<sha256>`), or any tree
 //!   whose `<name>-<version>.dist-info` directory names the package;
-//! - `metadata-v1/<sha256>.metadata`: of a removed wheel, or whose `Name:` header is the package;
+//! - `metadata-v2/<sha256>.metadata`: of a removed wheel, or whose `Name:` header is the package;
 //! - `simple-v1/<index-key>/<name>.json`: the package's index page for each index.
 //!
 //! Names are compared after PEP 503 normalization (lowercase, runs of `-`, `_`, `.` become `-`),
@@ -410,7 +410,7 @@ mod tests {
         .gitignore
         CACHEDIR.TAG
         interpreter-v1/1111222233334444.json
-        metadata-v1/cccc2222.metadata
+        metadata-v2/cccc2222.metadata
         simple-v1/fedcba9876543210/click.json
         unpacked-v1/cccc2222/click-8.1.7.dist-info/METADATA
         wheels-v1/cccc2222/click-8.1.7-py3-none-any.whl

@@ -1,8 +1,10 @@
 //! Getting a file's core metadata, cheapest source first.
 //!
-//! 1. The metadata cache, when a hash is known: `metadata-v1/<sha256 of the file>.metadata`,
-//!    or, when the index gives only the `.metadata` file's sha256, `metadata-v1/<that
-//!    sha256>.metadata` (checked against it when read); then a wheel already on disk (in the
+//! 1. The metadata cache, when a hash is known: `metadata-v2/<sha256 of the file>.metadata`,
+//!    or, when the index gives only the `.metadata` file's sha256, `metadata-v2/<that
+//!    sha256>.metadata` (checked against it when read); every entry is sealed with the sha256
+//!    of its own content, checked when read, so that a truncated copy is never used (it may
+//!    still parse, short of `Requires-Dist` lines); then a wheel already on disk (in the
 //!    cache and intact, or a `file://` wheel). Offline, nothing else is tried: a miss is
 //!    [`ClientError::Offline`].
 //! 2. The PEP 658 `<url>.metadata` file, when the index offers one; checked against its sha256
@@ -26,7 +28,7 @@ use std::sync::Arc;
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use url::Url;
-use volley_cache::{CacheBucket, write_atomic};
+use volley_cache::{CacheBucket, seal, unseal, write_atomic};
 use volley_packaging::{CoreMetadata, DistFilename, WheelFilename};
 
 use crate::blocking::{run_blocking, run_blocking_bounded};
@@ -100,9 +102,13 @@ impl Inner {
             // Read, checked and parsed off the async threads, like the rest of a cache read.
             let (path, key) = (path.clone(), key.clone());
             let cached = run_blocking_bounded(move || {
-                let bytes = fs_err::read(&path).ok()?;
-                match CoreMetadata::parse(&bytes) {
-                    Ok(metadata) if key.admits(&bytes) => return Some(metadata),
+                let entry = fs_err::read(&path).ok()?;
+                let Some(bytes) = unseal(&entry) else {
+                    tracing::debug!("ignoring the cached {}: damaged", path.display());
+                    return None;
+                };
+                match CoreMetadata::parse(bytes) {
+                    Ok(metadata) if key.admits(bytes) => return Some(metadata),
                     Ok(_) => tracing::debug!("ignoring the cached {}: wrong hash", path.display()),
                     Err(error) => {
                         tracing::debug!("ignoring the cached {}: {error}", path.display());
@@ -124,7 +130,7 @@ impl Inner {
         if let Some(path) = cache_path
             && key.is_some_and(|key| key.admits(&bytes))
         {
-            let written = run_blocking(move || write_atomic(&path, &bytes)).await;
+            let written = run_blocking(move || write_atomic(&path, &seal(&bytes))).await;
             if let Err(error) = written {
                 tracing::debug!("failed to cache the metadata of {}: {error}", redact(&url));
             }

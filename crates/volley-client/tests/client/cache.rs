@@ -436,3 +436,40 @@ async fn metadata_named_only_by_its_own_hash_is_cached() {
     assert_eq!(again, metadata);
     assert_eq!(gets_of(&server.requests(), ".whl.metadata").len(), 1);
 }
+
+/// A cached `METADATA` cut short at a line boundary still parses, one dependency short; the
+/// entry's own content hash is what catches it.
+#[tokio::test]
+async fn metadata_truncated_at_a_line_boundary_is_fetched_again() {
+    let server = IndexServer::builder()
+        .wheel(
+            WheelBuilder::new("a", "1.0")
+                .requires_dist("b")
+                .requires_dist("c")
+                .build(),
+        )
+        .start();
+    let cache = Cache::temp().unwrap();
+    let file = index_file(&client(&server, &cache), "a", "a-1.0-py3-none-any.whl").await;
+    assert!(file.sha256().is_some());
+    let metadata = client(&server, &cache).metadata(&file).await.unwrap();
+    assert_eq!(metadata.requires_dist.len(), 2);
+    let stored = cache
+        .bucket(CacheBucket::Metadata)
+        .join(format!("{}.metadata", file.sha256().unwrap()));
+    let entry = fs_err::read_to_string(&stored).unwrap();
+    let cut = entry.rfind("Requires-Dist: c").unwrap();
+    fs_err::write(&stored, &entry[..cut]).unwrap();
+
+    server.clear_requests();
+    let again = client(&server, &cache).metadata(&file).await.unwrap();
+    assert_eq!(again, metadata);
+    assert_eq!(gets_of(&server.requests(), ".whl.metadata").len(), 1);
+    // Stored again, whole: the next run reads it from the cache.
+    server.clear_requests();
+    assert_eq!(
+        client(&server, &cache).metadata(&file).await.unwrap(),
+        metadata
+    );
+    assert!(server.requests().is_empty(), "{:?}", server.requests());
+}

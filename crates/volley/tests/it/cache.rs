@@ -807,7 +807,7 @@ fn cache_dir_clean_and_prune() {
         let mut entries = vec![
             cache.join("wheels-v1").join(sha256),
             cache.join("unpacked-v1").join(sha256),
-            cache.join("metadata-v1").join(format!("{sha256}.metadata")),
+            cache.join("metadata-v2").join(format!("{sha256}.metadata")),
         ];
         for index in fs_err::read_dir(cache.join("simple-v1")).unwrap() {
             entries.push(index.unwrap().path().join(format!("{name}.json")));
