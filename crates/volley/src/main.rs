@@ -18,7 +18,8 @@
 //!    the downloads the plan needs, cancels the rest, and hands wheels to `volley-installer`.
 //!
 //! Builds (issue 7): `commands/request.rs` turns paths, URLs, git references and `-e` into
-//! `volley_build::DirectRequirement`s; `direct.rs` prepares them before resolving and hands
+//! `volley_build::DirectRequirement`s (`direct_hashes.rs` checks their archives in
+//! hash-checking mode); `direct.rs` prepares them before resolving and hands
 //! them to the provider as fixed candidates; `builds.rs` wires `volley-build` to this run's
 //! client and cache, and `build_requirements.rs` fills isolated build environments with
 //! volley's own resolver and installer. Index sdists are built for metadata by the provider
@@ -34,6 +35,7 @@ mod cli;
 mod commands;
 mod destination;
 mod direct;
+mod direct_hashes;
 mod interrupt;
 mod pip_config;
 mod prepare;

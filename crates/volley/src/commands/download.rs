@@ -84,6 +84,7 @@ pub async fn download(
     let mode = ResolveMode {
         no_deps: args.no_deps,
         platform,
+        require_hashes: hash_mode,
         ..ResolveMode::default()
     };
     let resolved = resolve(

@@ -220,6 +220,7 @@ pub async fn install(
         root: args.root.as_ref().map(|root| env.cwd.join(root)),
         announce_environment: true,
         all_files: false,
+        require_hashes: hash_mode,
     };
     let resolved = match resolve(
         &request,
@@ -535,6 +536,14 @@ fn with_allowed_hashes<'a>(
     let mut checked = Vec::with_capacity(changes.len());
     for mut change in changes {
         let name = &change.package.name;
+        let file = match &change.file {
+            Artifact::Index(file) | Artifact::Sdist(file) => file.clone(),
+            // Its archive matched the user's hashes before it was prepared (`direct_hashes`).
+            Artifact::Direct(_) => {
+                checked.push(change);
+                continue;
+            }
+        };
         let Some(allowed) = request.hashes.get(name) else {
             bail!(
                 "in hash-checking mode every package needs a --hash, but {}=={} (required by \
@@ -551,14 +560,6 @@ fn with_allowed_hashes<'a>(
             );
         };
         let matches = |file: &IndexFile| file.hashes.iter().any(|hash| allowed.contains(hash));
-        let file = match &change.file {
-            Artifact::Index(file) | Artifact::Sdist(file) => file.clone(),
-            Artifact::Direct(direct) => bail!(
-                "in hash-checking mode {} cannot be installed: volley checks hashes of index \
-                 files only",
-                direct.requirement.source
-            ),
-        };
         if !matches(&file) {
             let files = resolved
                 .provider

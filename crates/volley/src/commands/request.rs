@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use url::Url;
-use volley_build::DirectRequirement;
+use volley_build::{DirectRequirement, DirectSource};
 use volley_packaging::{
     HashDigest, Operator, PackageName, Requirement, SourceDistExtension, VersionOrUrl,
     parse_requirement,
@@ -28,18 +28,93 @@ pub struct Request {
     /// Paths, URLs, git references and editables (`./pkg`, `name @ https://...`, `-e .`),
     /// prepared before resolving (see `direct.rs`).
     pub direct: Vec<DirectRequirement>,
+    /// For each of `direct`, at the same position: its `--hash` values and where it was
+    /// written, for hash-checking mode.
+    pub direct_hashes: Vec<DirectHashes>,
+}
+
+/// The `--hash` values of one direct reference and where it came from.
+#[derive(Debug, Clone, Default)]
+pub struct DirectHashes {
+    pub hashes: BTreeSet<HashDigest>,
+    /// `-r FILE line N`, or `None` for the command line.
+    pub origin: Option<String>,
 }
 
 impl Request {
     /// Whether every download must match a hash the user gave: `--require-hashes` (on the
     /// command line or in a file), or implied by any `--hash` option, as in pip.
     pub fn requires_hashes(&self, flag: bool) -> bool {
-        flag || self.file_options.require_hashes || !self.hashes.is_empty()
+        flag || self.file_options.require_hashes
+            || !self.hashes.is_empty()
+            || self
+                .direct_hashes
+                .iter()
+                .any(|direct| !direct.hashes.is_empty())
     }
 
-    /// pip's rules for hash-checking mode, before anything is resolved: every requirement is
-    /// pinned to one version with `==` or `===`, and carries at least one hash.
+    fn push_direct(&mut self, requirement: DirectRequirement, hashes: DirectHashes) {
+        self.direct.push(requirement);
+        self.direct_hashes.push(hashes);
+    }
+
+    /// pip's rules for hash-checking mode, before anything is resolved: no editable, no VCS
+    /// reference or directory (there is no single file to hash), and every named requirement
+    /// pinned to one version with `==` or `===` and carrying at least one hash. Archives named
+    /// by path or URL are checked once fetched (see `direct::check_hashes`).
     pub fn check_hash_mode(&self) -> Result<()> {
+        let describe = |index: usize| {
+            let requirement = &self.direct[index];
+            let mut text = match &requirement.name {
+                Some(name) => format!("{name} @ {}", requirement.source),
+                None => requirement.source.to_string(),
+            };
+            if let Some(origin) = &self.direct_hashes[index].origin {
+                text.push_str(&format!(" (from {origin})"));
+            }
+            text
+        };
+        if let Some(index) = self
+            .direct
+            .iter()
+            .position(|requirement| requirement.source.is_editable())
+        {
+            bail!(
+                "The editable requirement {} cannot be installed when requiring hashes, because \
+                 there is no single file to hash.",
+                describe(index)
+            );
+        }
+        // pip's order: what cannot be hashed at all first, version control before directories.
+        let mut unhashable = Vec::new();
+        for (head, wanted) in [
+            (
+                "Can't verify hashes for these requirements because we don't have a way to \
+                 hash version control repositories:",
+                true,
+            ),
+            (
+                "Can't verify hashes for these file:// requirements because they point to \
+                 directories:",
+                false,
+            ),
+        ] {
+            let listed: Vec<String> = (0..self.direct.len())
+                .filter(|&index| match &self.direct[index].source {
+                    DirectSource::Git { .. } => wanted,
+                    DirectSource::LocalDirectory { .. } => !wanted,
+                    DirectSource::LocalArchive { .. } | DirectSource::Url { .. } => false,
+                })
+                .map(|index| format!("    {}", describe(index)))
+                .collect();
+            if !listed.is_empty() {
+                unhashable.push(head.to_string());
+                unhashable.extend(listed);
+            }
+        }
+        if !unhashable.is_empty() {
+            bail!("{}", unhashable.join("\n"));
+        }
         let unpinned: Vec<String> = self
             .requirements
             .iter()
@@ -142,7 +217,7 @@ impl Request {
                         .or_default();
                     request.requirements.push(requirement);
                 }
-                Parsed::Direct(direct) => request.direct.push(direct),
+                Parsed::Direct(direct) => request.push_direct(direct, DirectHashes::default()),
             }
         }
         for path in requirement_files {
@@ -150,7 +225,11 @@ impl Request {
             let label = format!("-r {}", path.display());
             for entry in &file.requirements {
                 if let Some(direct) = direct(entry, cwd)? {
-                    request.direct.push(direct);
+                    let hashes = DirectHashes {
+                        hashes: entry.hashes.iter().cloned().collect(),
+                        origin: Some(format!("-r {}", entry.origin)),
+                    };
+                    request.push_direct(direct, hashes);
                     continue;
                 }
                 let requirement = named(entry)?;
@@ -172,13 +251,16 @@ impl Request {
                 request.constraints.push(named(entry)?);
             }
             for editable in &file.editables {
-                request.direct.push(
-                    volley_build::parse_editable(
-                        &editable.value,
-                        &origin_dir(&editable.origin, cwd),
-                    )
-                    .with_context(|| format!("{}", editable.origin))?,
-                );
+                let direct = volley_build::parse_editable(
+                    &editable.value,
+                    &origin_dir(&editable.origin, cwd),
+                )
+                .with_context(|| format!("{}", editable.origin))?;
+                let hashes = DirectHashes {
+                    hashes: BTreeSet::new(),
+                    origin: Some(format!("-r {}", editable.origin)),
+                };
+                request.push_direct(direct, hashes);
             }
             request.file_options.merge(file);
         }
@@ -197,7 +279,8 @@ impl Request {
     /// Adds `-e PATH` arguments.
     pub fn add_editables(&mut self, editables: &[String], cwd: &Path) -> Result<()> {
         for text in editables {
-            self.direct.push(volley_build::parse_editable(text, cwd)?);
+            let direct = volley_build::parse_editable(text, cwd)?;
+            self.push_direct(direct, DirectHashes::default());
         }
         Ok(())
     }

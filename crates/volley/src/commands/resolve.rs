@@ -50,8 +50,14 @@ pub struct ResolveMode {
     pub root: Option<std::path::PathBuf>,
     /// Say which environment was found when none was named (commands that change it).
     pub announce_environment: bool,
+<<<<<<< HEAD
     /// Keep every file of the chosen versions, also other platforms' wheels (for hashes).
     pub all_files: bool,
+=======
+    /// Hash-checking mode: direct references' archives must match their hashes before they
+    /// are prepared.
+    pub require_hashes: bool,
+>>>>>>> 9e1c5bf (Accept direct references to archives in hash-checking mode, by pip's rules)
 }
 
 /// `--require-virtualenv` refused the interpreter: pip's exit code 3.
@@ -89,7 +95,11 @@ impl Default for ResolveMode {
             require_virtualenv: false,
             root: None,
             announce_environment: false,
+<<<<<<< HEAD
             all_files: false,
+=======
+            require_hashes: false,
+>>>>>>> 9e1c5bf (Accept direct references to archives in hash-checking mode, by pip's rules)
         }
     }
 }
@@ -333,7 +343,13 @@ pub async fn resolve(
     let direct = Arc::new(if request.direct.is_empty() {
         DirectPackages::default()
     } else {
-        DirectPackages::prepare(&request.direct, Arc::clone(&builds)).await?
+        let checked = if mode.require_hashes {
+            crate::direct_hashes::check_hashes(&request.direct, &request.direct_hashes, &builds)
+                .await?
+        } else {
+            request.direct.clone()
+        };
+        DirectPackages::prepare(&checked, Arc::clone(&builds)).await?
     });
     let provider = IndexProvider::new(
         client.clone(),

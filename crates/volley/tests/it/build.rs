@@ -872,6 +872,7 @@ fn hatchling_editable_install_gets_editables_from_the_backend_hook() {
         import(&ctx, "import hatchproj; print(hatchproj.ORIGIN)"),
         "edited"
     );
+}
 
 /// Old releases carry `.tar.bz2`, `.tar.xz` and plain `.tar` sdists; pip unpacks them all.
 /// The archives are compressed here by Python's own `bz2` and `lzma` modules.

@@ -6,6 +6,7 @@ mod cache;
 mod common;
 mod compile;
 mod config;
+mod direct_hashes;
 mod download;
 mod environment;
 mod faults;
