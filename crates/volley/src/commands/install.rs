@@ -343,7 +343,18 @@ pub(crate) async fn install_changes(
                 let builds = target
                     .builds
                     .context("source distributions need a build context")?;
-                Ok((crate::direct::build_index_sdist(builds, file).await?, None))
+                let wheel = crate::direct::build_index_sdist(builds, file).await?;
+                let package = &change.package;
+                if *wheel.name() != package.name || *wheel.version() != package.version {
+                    bail!(
+                        "building {} gave {}, not {}=={}",
+                        file.filename,
+                        wheel.file_name(),
+                        package.name,
+                        package.version
+                    );
+                }
+                Ok((wheel, None))
             }
             Artifact::Direct(package) => {
                 let direct = target

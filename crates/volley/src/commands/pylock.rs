@@ -13,7 +13,10 @@
 //! matches the environment are selected; of each, the wheel with the best tag for the
 //! interpreter is downloaded from its `url` (or read from its `path`, relative to the lock
 //! file), its sha256 checked against the lock, and everything is installed in one transaction,
-//! so a bad hash installs nothing. A package with no wheel that fits is an error naming it.
+//! so a bad hash installs nothing. A package with no wheel that fits is built from its locked
+//! sdist (PEP 751 allows sdist-only packages), which is checked against its sha256 before it
+//! is unpacked, as any index sdist (build cache first; `--only-binary` forbids it); with
+//! neither, the error names the package. The built wheel must be of the locked name and version.
 //!
 //! Traps: the lock's `requires-python` and `environments` are checked before anything else; a
 //! lock is the whole request (no other requirement or constraint may come with it); volley
@@ -35,11 +38,12 @@ use volley_packaging::{
 };
 use volley_python::Interpreter;
 use volley_requirements::{LockedDependency, LockedFile, LockedPackage, Pylock};
-use volley_resolver::{CandidateSource, ResolvedPackage};
+use volley_resolver::{CandidateSource, NameSet, ResolvedPackage};
 
+use crate::builds::{BuildInputs, Builds};
 use crate::cli::{GlobalArgs, InstallArgs};
 use crate::commands::install::{
-    Change, InstallTarget, install_changes, print_changes, scheme_layout,
+    Artifact, Change, InstallTarget, install_changes, print_changes, scheme_layout,
 };
 use crate::commands::resolve::{Resolved, VirtualenvRequired, lock_layout};
 use crate::destination::Destination;
@@ -47,6 +51,7 @@ use crate::prepare::Preparer;
 use crate::printer::{Printer, elapsed, packages};
 use crate::progress::ProgressReporter;
 use crate::settings::{self, CacheSettings, Environment, InstallSettings};
+use crate::target::TargetPlatform;
 
 /// The lock file of a resolution (see the module doc).
 pub async fn from_resolution(resolved: &Resolved) -> Result<Pylock> {
@@ -199,7 +204,8 @@ pub async fn install(
         cache.clone(),
         reporter.clone(),
     )?;
-    let preparer = Preparer::new(client, cache.clone());
+    let preparer = Arc::new(Preparer::new(client.clone(), cache.clone()));
+    let build_cache = cache.clone();
     let python_request = destination.python_request(settings::python_request(&args.python, env));
     let discovery = env.discovery();
     let lock_printer = printer.clone();
@@ -258,7 +264,10 @@ pub async fn install(
         }
         changes.push(Change {
             package,
-            file: file.into(),
+            file: match package.source {
+                CandidateSource::Wheel => Artifact::Index(file),
+                CandidateSource::SdistOnly => Artifact::Sdist(file),
+            },
             replaces: present.filter(|dist| Destination::may_remove(dist, &scheme)),
         });
     }
@@ -275,6 +284,37 @@ pub async fn install(
         printer.status("Audited all requirements: nothing to install");
         return Ok(ExitCode::SUCCESS);
     }
+    // Sdist-only packages are built, as in any install; nothing else needs a build context.
+    let sdists: Vec<&PackageName> = changes
+        .iter()
+        .filter(|change| matches!(change.file, Artifact::Sdist(_)))
+        .map(|change| &change.package.name)
+        .collect();
+    let builds = if sdists.is_empty() {
+        None
+    } else {
+        let only_binary = settings::format_control(&args.resolve.only_binary)?;
+        let forbidden = |name: &PackageName| match &only_binary {
+            NameSet::All => true,
+            NameSet::Names(names) => names.contains(name),
+        };
+        if let Some(name) = sdists.iter().find(|name| forbidden(name)) {
+            bail!(
+                "{name} in the lock file {shown} has no wheel for this environment, and \
+                 --only-binary forbids building its sdist"
+            );
+        }
+        Some(Arc::new(Builds::new(&BuildInputs {
+            cache: &build_cache,
+            interpreter: &interpreter,
+            platform: &TargetPlatform::of(&interpreter)?,
+            client: &client,
+            preparer: &preparer,
+            reporter: &reporter,
+            resolve: &args.resolve,
+            env,
+        })?))
+    };
     let target = InstallTarget {
         interpreter: &interpreter,
         scheme: &scheme,
@@ -282,7 +322,7 @@ pub async fn install(
         lock_path: destination.lock_path(&interpreter, &scheme),
         preparer: &preparer,
         reporter: &reporter,
-        builds: None,
+        builds: builds.as_ref(),
         direct: None,
     };
     install_changes(&target, &changes, settings, printer).await?;
@@ -390,29 +430,27 @@ fn select(
             })
             .max_by_key(|(priority, _)| *priority)
             .map(|(_, wheel)| wheel);
-        let Some(wheel) = wheel else {
-            let tags: Vec<&str> = package
-                .wheels
-                .iter()
-                .map(|wheel| wheel.name.as_str())
-                .collect();
-            if package.sdist.is_some() {
+        let (locked_file, source) = match (wheel, &package.sdist) {
+            (Some(wheel), _) => (wheel, CandidateSource::Wheel),
+            (None, Some(sdist)) => (sdist, CandidateSource::SdistOnly),
+            (None, None) => {
+                let tags: Vec<&str> = package
+                    .wheels
+                    .iter()
+                    .map(|wheel| wheel.name.as_str())
+                    .collect();
                 bail!(
                     "{name}=={version} in the lock file {shown} has no wheel for this \
-                     environment, and building its sdist is not supported yet"
+                     environment and no sdist (it has: {})",
+                    if tags.is_empty() {
+                        "no wheels".to_string()
+                    } else {
+                        tags.join(", ")
+                    }
                 );
             }
-            bail!(
-                "{name}=={version} in the lock file {shown} has no wheel for this environment \
-                 (it has: {})",
-                if tags.is_empty() {
-                    "no wheels".to_string()
-                } else {
-                    tags.join(", ")
-                }
-            );
         };
-        let file = index_file(name, version, wheel, lock_file, lock_dir)?;
+        let file = index_file(name, version, locked_file, lock_file, lock_dir)?;
         selected.push((
             ResolvedPackage {
                 name: name.clone(),
@@ -421,7 +459,7 @@ fn select(
                 // What no other listed package depends on is what the user asked for.
                 requested: !dependencies.contains(name),
                 required_by: Vec::new(),
-                source: CandidateSource::Wheel,
+                source,
                 installed: false,
             },
             file,
@@ -430,8 +468,8 @@ fn select(
     Ok(selected)
 }
 
-/// A locked wheel as the client downloads it: from its `path` when that file exists, else its
-/// `url`; checked against its sha256.
+/// A locked wheel or sdist as the client downloads it: from its `path` when that file exists,
+/// else its `url`; checked against its sha256.
 fn index_file(
     name: &PackageName,
     version: &Version,
@@ -443,11 +481,11 @@ fn index_file(
     let dist = DistFilename::parse(&wheel.name, name)
         .filter(|dist| match dist {
             DistFilename::Wheel(filename) => filename.version == *version,
-            DistFilename::SourceDist(_) => false,
+            DistFilename::SourceDist(filename) => filename.version == *version,
         })
         .with_context(|| {
             format!(
-                "\"{}\" in the lock file {shown} is not a wheel of {name}=={version}",
+                "\"{}\" in the lock file {shown} is not a wheel or sdist of {name}=={version}",
                 wheel.name
             )
         })?;

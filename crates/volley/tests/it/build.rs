@@ -923,3 +923,64 @@ fn bzip2_xz_and_plain_tar_sdists_from_the_index_are_built() {
     assert_pip_check(&ctx);
     assert_eq!(marker_count(&logs), 4);
 }
+
+/// PEP 751 allows a package with only an sdist: it is built like an index sdist, after its
+/// sha256 is checked against the lock.
+#[test]
+fn sdist_only_package_in_a_pylock_is_built_after_its_hash_is_checked() {
+    let ctx = TestContext::new();
+    let venv = venv_arg(&ctx);
+    let logs = ctx.root().join("logs");
+    let built = sdist("locked", "1.5", &logs, serde_json::json!({}));
+    let dist = ctx.root().join("dist");
+    fs_err::create_dir_all(&dist).unwrap();
+    built.0.write_to(&dist);
+    let lock = ctx.root().join("pylock.toml");
+    let text = format!(
+        r#"lock-version = "1.0"
+created-by = "a test"
+
+[[packages]]
+name = "locked"
+version = "1.5"
+sdist = {{name = "{name}", path = "dist/{name}", hashes = {{sha256 = "{sha256}"}}}}
+"#,
+        name = built.0.filename,
+        sha256 = built.0.sha256,
+    );
+    let install_lock = || {
+        volley_in(
+            &ctx,
+            ctx.root(),
+            &[
+                "install",
+                "--python",
+                &venv,
+                "--no-index",
+                "-r",
+                "pylock.toml",
+            ],
+        )
+    };
+
+    // A tampered hash: nothing is built, nothing installed.
+    fs_err::write(&lock, text.replace(&built.0.sha256, &"0".repeat(64))).unwrap();
+    let before = venv_files(&ctx);
+    let error = assert_failure(&install_lock());
+    assert!(error.to_lowercase().contains("hash"), "{error}");
+    assert!(error.contains(&built.0.sha256), "{error}");
+    assert_eq!(marker_count(&logs), 0);
+    assert_eq!(before, venv_files(&ctx));
+
+    fs_err::write(&lock, &text).unwrap();
+    let output = install_lock();
+    assert_success(&output);
+    assert!(
+        stderr(&output).contains("+ locked==1.5"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(import(&ctx, "import locked; print(locked.VERSION)"), "1.5");
+    assert_eq!(marker_count(&logs), 1);
+    assert_pip_check(&ctx);
+}
