@@ -81,10 +81,10 @@ pub fn read_build_system(tree: &Path) -> Result<BuildSystem, BuildError> {
         .ok_or_else(|| invalid("\"build-system.requires\" is not a list of strings".to_string()))?
         .into_iter()
         .map(|requirement| {
-            Requirement::from_str(requirement).map_err(|error| {
+            volley_packaging::parse_requirement(requirement).map_err(|error| {
                 invalid(format!(
                     "invalid requirement \"{requirement}\" in \"build-system.requires\": {}",
-                    error.message
+                    error.reason()
                 ))
             })
         })

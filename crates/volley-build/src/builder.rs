@@ -361,8 +361,11 @@ impl SourceBuilder {
                 let text = item
                     .as_str()
                     .ok_or_else(|| invalid(format!("expected a requirement string, got {item}")))?;
-                Requirement::from_str(text).map_err(|error| {
-                    invalid(format!("invalid requirement \"{text}\": {}", error.message))
+                volley_packaging::parse_requirement(text).map_err(|error| {
+                    invalid(format!(
+                        "invalid requirement \"{text}\": {}",
+                        error.reason()
+                    ))
                 })
             })
             .collect()

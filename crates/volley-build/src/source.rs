@@ -175,7 +175,7 @@ pub fn parse_direct(input: &str, base_dir: &Path) -> Result<DirectRequirement, B
     }
 
     let requirement: Requirement =
-        Requirement::from_str(text).map_err(|error| invalid(error.to_string()))?;
+        volley_packaging::parse_requirement(text).map_err(|error| invalid(error.message))?;
     let Some(VersionOrUrl::Url(url)) = &requirement.version_or_url else {
         return Err(invalid("it names no URL after \"@\"".to_string()));
     };
@@ -334,7 +334,7 @@ fn parse_marker(text: Option<&str>) -> Result<Option<MarkerTree>, String> {
     let Some(text) = text.filter(|text| !text.is_empty()) else {
         return Ok(None);
     };
-    let marker = MarkerTree::from_str(text).map_err(|error| format!("invalid marker: {error}"))?;
+    let marker = volley_packaging::parse_marker(text).map_err(|error| error.to_string())?;
     Ok(marker.contents().map(|_| marker))
 }
 
@@ -939,9 +939,9 @@ mod tests {
         invalid direct reference "git+https://host/repo.git#subdirectory=../escape": invalid "#subdirectory=../escape": it must be a relative path inside the project
         invalid direct reference "git+https://host/repo.git#subdirectory=/abs": invalid "#subdirectory=/abs": it must be a relative path inside the project
         invalid direct reference "git+https://[bad/repo.git": invalid URL: invalid IPv6 address
-        invalid direct reference "https://host/pkg-1.0.tar.gz ; python_version >>> '3'": invalid marker: Expected a valid marker operator (such as `>=` or `not in`), found `>>>`
+        invalid direct reference "https://host/pkg-1.0.tar.gz ; python_version >>> '3'": invalid marker "python_version >>> '3'": expected a marker variable or quoted string
         python_version >>> '3'
-                       ^^^
+                        ^
         invalid direct reference "name @ ./relative": Not a URL (missing scheme): ./relative
         name @ ./relative
                ^^^^^^^^^^

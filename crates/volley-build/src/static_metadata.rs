@@ -105,7 +105,7 @@ fn requirements(value: &toml::Value) -> Option<Vec<Requirement>> {
     value
         .as_array()?
         .iter()
-        .map(|requirement| Requirement::from_str(requirement.as_str()?).ok())
+        .map(|requirement| volley_packaging::parse_requirement(requirement.as_str()?).ok())
         .collect()
 }
 

@@ -11,10 +11,13 @@
 //! - sdist filenames cannot be split without knowing the package ([`SourceDistFilename::parse`]);
 //! - tag order is priority order, and it differs per platform ([`Tags::from_input`]);
 //! - metadata values are raw RFC 822 text, never RFC 2047-decoded ([`CoreMetadata::parse`]);
-//! - `Requires-Python` in the wild has stray commas ([`parse_requires_python`]).
+//! - `Requires-Python` in the wild has stray commas ([`parse_requires_python`]);
+//! - markers are read with `packaging`'s grammar, not pep508_rs's stricter one, and never reach
+//!   pep508_rs as text ([`parse_marker`], [`parse_requirement`]): always parse through them.
 
 mod dist_filename;
 mod hash;
+mod marker;
 mod metadata;
 mod requirement;
 mod source_dist_filename;
@@ -23,6 +26,9 @@ mod wheel_filename;
 
 pub use dist_filename::DistFilename;
 pub use hash::{HashAlgorithm, HashDigest, HashError};
+pub use marker::{
+    MarkerContext, MarkerError, MarkerExpression, MarkerOperand, MarkerOperator, parse_marker,
+};
 pub use metadata::{CoreMetadata, MetadataError, parse_requires_python};
 pub use pep440_rs::{Operator, Version, VersionSpecifier, VersionSpecifiers};
 pub use pep508_rs::{

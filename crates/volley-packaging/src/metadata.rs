@@ -12,7 +12,10 @@
 
 use std::str::FromStr;
 
-use crate::{ExtraName, PackageName, Requirement, Version, VersionSpecifier, VersionSpecifiers};
+use crate::{
+    ExtraName, PackageName, Requirement, Version, VersionSpecifier, VersionSpecifiers,
+    parse_requirement,
+};
 
 /// The fields of core metadata that installing and resolving need.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,13 +70,12 @@ impl CoreMetadata {
                     })?);
                 }
                 "requires-dist" => {
-                    let requirement = Requirement::from_str(&value).map_err(|err| {
-                        MetadataError::InvalidField {
+                    let requirement =
+                        parse_requirement(&value).map_err(|err| MetadataError::InvalidField {
                             field: "Requires-Dist",
                             value: value.clone(),
-                            reason: err.message.to_string(),
-                        }
-                    })?;
+                            reason: err.reason().to_string(),
+                        })?;
                     requires_dist.push(requirement);
                 }
                 "requires-python" if requires_python.is_none() => {

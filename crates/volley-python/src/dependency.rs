@@ -16,7 +16,6 @@
 //!   `platform_python_implementation`), redundant parentheses dropped.
 
 use std::collections::BTreeSet;
-use std::str::FromStr;
 
 use volley_packaging::Requirement;
 
@@ -31,7 +30,8 @@ pub struct Dependency {
 impl Dependency {
     /// Parses a requirement string from metadata.
     pub fn parse(text: &str) -> Result<Self, String> {
-        let requirement = Requirement::from_str(text).map_err(|error| error.message.to_string())?;
+        let requirement = volley_packaging::parse_requirement(text)
+            .map_err(|error| error.reason().to_string())?;
         Ok(Self {
             requirement,
             text: text.to_string(),

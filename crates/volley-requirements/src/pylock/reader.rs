@@ -11,8 +11,9 @@ use toml::value::Offset;
 use toml::{Table, Value};
 use url::Url;
 use volley_packaging::{
-    ExtraName, HashAlgorithm, HashDigest, MarkerTree, MetadataError, PackageName,
-    SourceDistFilename, Version, VersionSpecifiers, WheelFilename, parse_requires_python,
+    ExtraName, HashAlgorithm, HashDigest, MarkerContext, MarkerExpression, MarkerTree,
+    MetadataError, PackageName, SourceDistFilename, Version, VersionSpecifiers, WheelFilename,
+    parse_requires_python,
 };
 
 use super::{
@@ -100,7 +101,7 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Pylock, PylockError> {
         .map(|markers| {
             markers
                 .into_iter()
-                .map(|marker| root.marker("environments", marker))
+                .map(|marker| root.marker("environments", marker, MarkerContext::default()))
                 .collect::<Result<Vec<_>, _>>()
         })
         .transpose()?;
@@ -120,7 +121,13 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Pylock, PylockError> {
         strings.map(|strings| strings.into_iter().map(str::to_string).collect())
     };
     let dependency_groups = owned(root.strings("dependency-groups")?);
-    let default_groups = owned(root.strings("default-groups")?);
+    let default_groups: Option<Vec<String>> = owned(root.strings("default-groups")?);
+    // Markers on `extras` and `dependency_groups` are decided for what is installed: no extras
+    // and the default groups, as PEP 751 says when nothing else is asked for.
+    let groups = default_groups.clone().unwrap_or_default();
+    let context = MarkerContext {
+        lock_file: Some((&[], &groups)),
+    };
     let created_by = root.required_string("created-by")?.to_string();
     if root.table.get("packages").is_none() {
         return Err(root.missing("packages"));
@@ -128,7 +135,7 @@ pub(super) fn parse(text: &str, path: &Path) -> Result<Pylock, PylockError> {
     let packages = root
         .tables("packages")?
         .iter()
-        .map(|fields| package(fields, &mut warnings))
+        .map(|fields| package(fields, context, &mut warnings))
         .collect::<Result<Vec<_>, _>>()?;
     let tool = root.raw_table("tool")?;
 
@@ -153,7 +160,11 @@ fn is_version_one(version: &str) -> bool {
         && parts.all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
 }
 
-fn package(fields: &Fields, warnings: &mut Vec<String>) -> Result<LockedPackage, PylockError> {
+fn package(
+    fields: &Fields,
+    context: MarkerContext<'_>,
+    warnings: &mut Vec<String>,
+) -> Result<LockedPackage, PylockError> {
     fields.warn_unknown(PACKAGE_KEYS, warnings);
     let name_text = fields.required_string("name")?;
     let name = PackageName::from_str(name_text)
@@ -166,7 +177,7 @@ fn package(fields: &Fields, warnings: &mut Vec<String>) -> Result<LockedPackage,
         .transpose()?;
     let marker = fields
         .string("marker")?
-        .map(|marker| fields.marker("marker", marker))
+        .map(|marker| fields.marker("marker", marker, context))
         .transpose()?;
     let requires_python = fields.requires_python()?;
     let dependencies = fields
@@ -551,18 +562,18 @@ impl<'t> Fields<'t> {
             .transpose()
     }
 
-    fn marker(&self, key: &'static str, text: &str) -> Result<MarkerTree, PylockError> {
+    fn marker(
+        &self,
+        key: &'static str,
+        text: &str,
+        context: MarkerContext<'_>,
+    ) -> Result<MarkerTree, PylockError> {
         if text.trim().is_empty() {
             return Ok(MarkerTree::TRUE);
         }
-        MarkerTree::from_str(text).map_err(|error| {
-            if text.contains("dependency_groups") || text.contains("extras") {
-                let reason = "markers on \"extras\" and \"dependency_groups\" (multi-use lock files) are not supported yet";
-                self.invalid(key, text, reason)
-            } else {
-                self.invalid(key, text, error.message)
-            }
-        })
+        MarkerExpression::parse(text)
+            .and_then(|expression| expression.to_tree(text, context))
+            .map_err(|error| self.invalid(key, text, error.reason))
     }
 
     fn requires_python(&self) -> Result<Option<VersionSpecifiers>, PylockError> {
@@ -897,6 +908,35 @@ archive = {{url = 'https://example.org/archived.zip', size = 10, hashes = {{sha2
         "#);
     }
 
+    /// Multi-use lock files: markers on `extras` and `dependency_groups` are decided for no
+    /// extras and the default groups; and markers are read with packaging's grammar.
+    #[test]
+    fn multi_use_markers_select_for_the_default_groups() {
+        let lock = parse_ok(&format!(
+            "{HEADER}default-groups = ['Dev']\n\
+             [[packages]]\nname = 'a'\nmarker = \"'dev' in dependency_groups\"\nwheels = [{WHEEL}]\n\
+             [[packages]]\nname = 'b'\nmarker = \"'test' in extras or 'docs' in dependency_groups\"\nwheels = [{}]\n\
+             [[packages]]\nname = 'c'\nmarker = \"'dev' in dependency_groups and(sys_platform=='linux')\"\nwheels = [{}]\n",
+            WHEEL.replace("a-1.0", "b-1.0"),
+            WHEEL.replace("a-1.0", "c-1.0"),
+        ));
+        let markers: Vec<String> = lock
+            .packages
+            .iter()
+            .map(|package| {
+                let marker = package.marker.clone().unwrap();
+                if marker.is_true() {
+                    "always".to_string()
+                } else if marker.is_false() {
+                    "never".to_string()
+                } else {
+                    marker.try_to_string().unwrap()
+                }
+            })
+            .collect();
+        assert_eq!(markers, ["always", "never", "sys_platform == 'linux'"]);
+    }
+
     #[test]
     fn document_errors() {
         let errors = [
@@ -938,7 +978,7 @@ archive = {{url = 'https://example.org/archived.zip', size = 10, hashes = {{sha2
         error in pylock.toml: "packages[0]" must be a table, not an integer
         error in pylock.toml: "environments" must be an array of strings, not a string
         error in pylock.toml: "environments[1]" must be a string, not an integer
-        error in pylock.toml: invalid environments "os_name = 1": Expected a valid marker operator (such as `>=` or `not in`), found `=`
+        error in pylock.toml: invalid environments "os_name = 1": expected marker operator, one of <=, <, !=, ==, >=, >, ~=, ===, in, not in
         error in pylock.toml: invalid requires-python ">=3.x": after parsing `3`, found `.x`, which is not part of a valid version
         error in pylock.toml: invalid extras "not an extra": Not a valid package or extra name: "not an extra". Names must start and end with a letter or digit and may only contain -, _, ., and alphanumeric characters.
         error in pylock.toml: "tool" must be a table, not a string
@@ -952,7 +992,7 @@ archive = {{url = 'https://example.org/archived.zip', size = 10, hashes = {{sha2
             package_error("name = 'not a name'"),
             package_error("name = 'a'\nversion = '1..0'"),
             package_error("name = 'a'\nmarker = 'python_version >'"),
-            package_error("name = 'a'\nmarker = \"'dev' in dependency_groups\""),
+            package_error("name = 'a'\nmarker = \"os_name ~= '1.0'\""),
             package_error("name = 'a'\nrequires-python = 'three'"),
             package_error("name = 'a'\nindex = 'not a url'"),
             package_error("name = 'a'\ndependencies = [{version = '1.0'}]"),
@@ -979,8 +1019,8 @@ archive = {{url = 'https://example.org/archived.zip', size = 10, hashes = {{sha2
         error in pylock.toml at packages[0]: missing key "name"
         error in pylock.toml at packages[0]: invalid name "not a name": Not a valid package or extra name: "not a name". Names must start and end with a letter or digit and may only contain -, _, ., and alphanumeric characters.
         error in pylock.toml at packages[0]: invalid version "1..0": after parsing `1`, found `..0`, which is not part of a valid version
-        error in pylock.toml at packages[0]: invalid marker "python_version >": Expected marker value, found end of dependency specification
-        error in pylock.toml at packages[0]: invalid marker "'dev' in dependency_groups": markers on "extras" and "dependency_groups" (multi-use lock files) are not supported yet
+        error in pylock.toml at packages[0]: invalid marker "python_version >": expected a marker variable or quoted string
+        error in pylock.toml at packages[0]: invalid marker "os_name ~= '1.0'": os_name ~= "1.0": "~=" has no meaning for the string variable os_name
         error in pylock.toml at packages[0]: invalid requires-python "three": Unexpected end of version specifier, expected operator
         error in pylock.toml at packages[0]: invalid index "not a url": relative URL without a base
         error in pylock.toml at packages[0].dependencies[0]: missing key "name"
