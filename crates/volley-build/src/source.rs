@@ -10,7 +10,8 @@
 //!    extras may follow (`./pkg[dev]`), and a marker after `;`;
 //! 3. `name[extras] @ URL ; marker` (PEP 508, parsed by pep508_rs).
 //!
-//! Editables (`-e PATH`) go through [`parse_editable`].
+//! Editables (`-e PATH`, or `-e git+URL#egg=name`, which the caller clones into `<src>/<name>`
+//! before installing the checkout editable) go through [`parse_editable`].
 //!
 //! Traps:
 //! - an archive-looking text with an `@` whose left side does not look like a path
@@ -199,7 +200,8 @@ pub fn parse_direct(input: &str, base_dir: &Path) -> Result<DirectRequirement, B
 }
 
 /// Parses the value of `-e`/`--editable`: a project directory (`./pkg`, `./pkg[dev]`,
-/// `file:///abs/pkg`). Editable VCS checkouts (`-e git+https://...`) are not supported.
+/// `file:///abs/pkg`), editable; or a VCS URL with its `#egg=` name, returned as a
+/// [`DirectSource::Git`] for the caller to clone into `<src>/<name>` and install editable.
 pub fn parse_editable(input: &str, base_dir: &Path) -> Result<DirectRequirement, BuildError> {
     let invalid = |reason: &str| BuildError::DirectReference {
         input: input.to_string(),
@@ -226,9 +228,20 @@ pub fn parse_editable(input: &str, base_dir: &Path) -> Result<DirectRequirement,
     } else if let Some(scheme) = url_scheme(location)
         && vcs_of(&scheme).is_some()
     {
-        return Err(invalid(
-            "editable VCS checkouts are not supported: install it without -e, or clone it and use -e on the directory",
-        ));
+        // Cloned by the caller into `<src>/<name>` and installed editable from there, as pip
+        // does; the name must come with it, since nothing is cloned yet.
+        let parsed = parse_url(text, &base_dir, false).map_err(|error| error.into_build(input))?;
+        let Some(name) = parsed.name else {
+            return Err(invalid(&format!(
+                "Could not detect requirement name for '{text}', please specify one with #egg=your_package_name"
+            )));
+        };
+        return Ok(DirectRequirement {
+            name: Some(name),
+            extras: parsed.extras,
+            source: parsed.source,
+            marker: None,
+        });
     } else if looks_like_path(location) {
         return Err(BuildError::MissingPath { path: directory });
     } else {
@@ -858,8 +871,22 @@ mod tests {
             );
             assert!(requirement.source.is_editable());
         }
+        let vcs = parse_editable(
+            "git+https://host/repo.git@v1#egg=Name&subdirectory=sub",
+            base,
+        )
+        .unwrap();
+        assert_eq!(vcs.name, Some(PackageName::from_str("name").unwrap()));
+        assert_eq!(
+            vcs.source,
+            DirectSource::Git {
+                repository: Url::parse("https://host/repo.git").unwrap(),
+                rev: Some("v1".to_string()),
+                subdirectory: Some("sub".to_string()),
+            }
+        );
         let errors: Vec<String> = [
-            "git+https://host/repo.git#egg=x",
+            "git+https://host/repo.git",
             "./dist/pkg-1.0.tar.gz",
             "./missing",
             "./empty",
@@ -874,7 +901,7 @@ mod tests {
         })
         .collect();
         insta::assert_snapshot!(errors.join("\n"), @r#"
-        invalid direct reference "git+https://host/repo.git#egg=x": editable VCS checkouts are not supported: install it without -e, or clone it and use -e on the directory
+        invalid direct reference "git+https://host/repo.git": Could not detect requirement name for 'git+https://host/repo.git', please specify one with #egg=your_package_name
         [BASE]/dist/pkg-1.0.tar.gz does not exist
         [BASE]/missing does not exist
         [BASE]/empty does not appear to be a Python project: neither "setup.py" nor "pyproject.toml" found

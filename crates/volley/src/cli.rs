@@ -323,8 +323,9 @@ pub struct InstallArgs {
     #[arg(long, value_name = "[PATH:]GROUP")]
     pub group: Vec<String>,
 
-    /// Install a local project in editable mode (PEP 660; may be repeated)
-    #[arg(long, short = 'e', value_name = "PATH")]
+    /// Install a local project in editable mode (PEP 660; may be repeated); a VCS URL
+    /// (`git+https://...#egg=name`) is cloned into the --src directory first
+    #[arg(long, short = 'e', value_name = "PATH/URL")]
     pub editable: Vec<String>,
 
     /// Do not install dependencies
@@ -453,8 +454,8 @@ pub struct PipInstallArgs {
     #[arg(long)]
     pub no_warn_script_location: bool,
 
-    /// Accepted for pip compatibility: volley checks nothing out for editable installs (an
-    /// editable install is a local project directory)
+    /// Directory to clone editable VCS checkouts into [default: VENV/src in a virtual
+    /// environment, else ./src]
     #[arg(long, value_name = "DIR")]
     pub src: Option<PathBuf>,
 

@@ -36,6 +36,7 @@ mod commands;
 mod destination;
 mod direct;
 mod direct_hashes;
+mod editable_vcs;
 mod interrupt;
 mod pip_config;
 mod prepare;

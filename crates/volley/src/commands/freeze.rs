@@ -5,9 +5,9 @@
 //!   that spelling (not by normalized name: `pip list` sorts by normalized name);
 //! - a distribution installed from a URL or path (`direct_url.json`, PEP 610) is
 //!   `Name @ url` (archives with `#sha256=...` when recorded, `vcs+url@commit` for VCS);
-//! - an editable install is `-e <project directory>` under pip's comment
-//!   `# Editable install with no version control (Name==version)`; pip asks the VCS for a
-//!   `git+...` URL when the project is a checkout, which volley does not (yet);
+//! - an editable install inside a git checkout is `-e git+<remote>@<commit>#egg=<name>`, as
+//!   pip asks git for it (`editable_vcs.rs`); any other is `-e <project directory>` under
+//!   pip's comment `# Editable install with no version control (Name==version)`;
 //! - `pip`, and on Python < 3.12 also `setuptools`, `wheel` and `distribute`, are left out
 //!   unless `--all`: pip decides this by the version of the interpreter it runs under, which
 //!   with `--python` is the target's, so volley decides it by the target's version.
@@ -75,10 +75,15 @@ fn entry(dist: &InstalledDist, exclude_editable: bool, printer: &Printer) -> Opt
             return None;
         }
         let location = std::path::absolute(&location).unwrap_or(location);
-        return Some(format!(
-            "# Editable install with no version control ({name_version})\n-e {}",
-            location.display()
-        ));
+        let (requirement, comments) =
+            crate::editable_vcs::freeze_entry(&location, &dist.raw_name, &name_version);
+        let mut text = String::new();
+        for comment in comments {
+            text.push_str(&comment);
+            text.push('\n');
+        }
+        text.push_str(&format!("-e {requirement}"));
+        return Some(text);
     }
     Some(direct_url.requirement(&dist.raw_name))
 }

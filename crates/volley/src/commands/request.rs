@@ -31,6 +31,9 @@ pub struct Request {
     /// For each of `direct`, at the same position: its `--hash` values and where it was
     /// written, for hash-checking mode.
     pub direct_hashes: Vec<DirectHashes>,
+    /// `-e git+URL#egg=name`: cloned into `<src>/<name>` when the target is known, then
+    /// installed as editable directories (see `editable_vcs.rs`); with where each was written.
+    pub editable_vcs: Vec<(DirectRequirement, Option<String>)>,
 }
 
 /// The `--hash` values of one direct reference and where it came from.
@@ -58,6 +61,19 @@ impl Request {
         self.direct_hashes.push(hashes);
     }
 
+    /// An `-e` value: a VCS checkout to make, or an editable directory.
+    fn push_editable(&mut self, requirement: DirectRequirement, origin: Option<String>) {
+        if matches!(requirement.source, DirectSource::Git { .. }) {
+            self.editable_vcs.push((requirement, origin));
+        } else {
+            let hashes = DirectHashes {
+                hashes: BTreeSet::new(),
+                origin,
+            };
+            self.push_direct(requirement, hashes);
+        }
+    }
+
     /// pip's rules for hash-checking mode, before anything is resolved: no editable, no VCS
     /// reference or directory (there is no single file to hash), and every named requirement
     /// pinned to one version with `==` or `===` and carrying at least one hash. Archives named
@@ -74,6 +90,22 @@ impl Request {
             }
             text
         };
+        if let Some((requirement, origin)) = self.editable_vcs.first() {
+            bail!(
+                "The editable requirement {} @ {}{} cannot be installed when requiring hashes, \
+                 because there is no single file to hash.",
+                requirement
+                    .name
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
+                requirement.source,
+                origin
+                    .as_ref()
+                    .map(|origin| format!(" (from {origin})"))
+                    .unwrap_or_default()
+            );
+        }
         if let Some(index) = self
             .direct
             .iter()
@@ -256,11 +288,7 @@ impl Request {
                     &origin_dir(&editable.origin, cwd),
                 )
                 .with_context(|| format!("{}", editable.origin))?;
-                let hashes = DirectHashes {
-                    hashes: BTreeSet::new(),
-                    origin: Some(format!("-r {}", editable.origin)),
-                };
-                request.push_direct(direct, hashes);
+                request.push_editable(direct, Some(format!("-r {}", editable.origin)));
             }
             request.file_options.merge(file);
         }
@@ -280,14 +308,14 @@ impl Request {
     pub fn add_editables(&mut self, editables: &[String], cwd: &Path) -> Result<()> {
         for text in editables {
             let direct = volley_build::parse_editable(text, cwd)?;
-            self.push_direct(direct, DirectHashes::default());
+            self.push_editable(direct, None);
         }
         Ok(())
     }
 
     /// Whether nothing at all was asked for.
     pub fn is_empty(&self) -> bool {
-        self.requirements.is_empty() && self.direct.is_empty()
+        self.requirements.is_empty() && self.direct.is_empty() && self.editable_vcs.is_empty()
     }
 }
 

@@ -50,14 +50,14 @@ pub struct ResolveMode {
     pub root: Option<std::path::PathBuf>,
     /// Say which environment was found when none was named (commands that change it).
     pub announce_environment: bool,
-<<<<<<< HEAD
     /// Keep every file of the chosen versions, also other platforms' wheels (for hashes).
     pub all_files: bool,
-=======
     /// Hash-checking mode: direct references' archives must match their hashes before they
     /// are prepared.
     pub require_hashes: bool,
->>>>>>> 9e1c5bf (Accept direct references to archives in hash-checking mode, by pip's rules)
+    /// `--src`: where editable VCS checkouts are cloned (else pip's default, see
+    /// `editable_vcs.rs`).
+    pub src: Option<std::path::PathBuf>,
 }
 
 /// `--require-virtualenv` refused the interpreter: pip's exit code 3.
@@ -95,11 +95,9 @@ impl Default for ResolveMode {
             require_virtualenv: false,
             root: None,
             announce_environment: false,
-<<<<<<< HEAD
             all_files: false,
-=======
             require_hashes: false,
->>>>>>> 9e1c5bf (Accept direct references to archives in hash-checking mode, by pip's rules)
+            src: None,
         }
     }
 }
@@ -340,15 +338,17 @@ pub async fn resolve(
         resolve: &resolve,
         env,
     })?);
-    let direct = Arc::new(if request.direct.is_empty() {
+    let checkouts = editable_checkouts(request, &mode, &interpreter, env, printer).await?;
+    let direct = Arc::new(if request.direct.is_empty() && checkouts.is_empty() {
         DirectPackages::default()
     } else {
-        let checked = if mode.require_hashes {
+        let mut checked = if mode.require_hashes {
             crate::direct_hashes::check_hashes(&request.direct, &request.direct_hashes, &builds)
                 .await?
         } else {
             request.direct.clone()
         };
+        checked.extend(checkouts);
         DirectPackages::prepare(&checked, Arc::clone(&builds)).await?
     });
     let provider = IndexProvider::new(
@@ -491,4 +491,38 @@ impl volley_resolver::Provider for IgnoreRequiresPython<'_> {
     fn on_discovered(&self, names: &[volley_packaging::PackageName]) {
         self.0.on_discovered(names);
     }
+}
+
+/// Clones (or updates) the `-e git+...` checkouts of `request` into the src directory, and
+/// returns them as editable directories.
+async fn editable_checkouts(
+    request: &Request,
+    mode: &ResolveMode,
+    interpreter: &Interpreter,
+    env: &Environment,
+    printer: &Printer,
+) -> Result<Vec<volley_build::DirectRequirement>> {
+    if request.editable_vcs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let src = match &mode.src {
+        Some(src) => env.cwd.join(src),
+        None => crate::editable_vcs::default_src_dir(
+            &interpreter.sys_prefix,
+            interpreter.is_virtualenv,
+            &env.cwd,
+        ),
+    };
+    let mut checkouts = Vec::with_capacity(request.editable_vcs.len());
+    for (requirement, _) in &request.editable_vcs {
+        printer.status(format!("Obtaining {}", requirement.source));
+        let requirement = requirement.clone();
+        let src = src.clone();
+        let checkout =
+            tokio::task::spawn_blocking(move || crate::editable_vcs::checkout(&requirement, &src))
+                .await
+                .context("a git checkout stopped")??;
+        checkouts.push(checkout);
+    }
+    Ok(checkouts)
 }

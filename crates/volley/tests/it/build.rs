@@ -984,3 +984,171 @@ sdist = {{name = "{name}", path = "dist/{name}", hashes = {{sha256 = "{sha256}"}
     assert_eq!(marker_count(&logs), 1);
     assert_pip_check(&ctx);
 }
+
+/// `-e git+URL@rev#egg=name`, as pip: cloned into `<venv>/src/<name>`, installed editable from
+/// there, recorded as an editable directory, frozen as `-e git+URL@commit#egg=name` (the line
+/// pip itself writes for that environment), and updated in place by a later install.
+#[test]
+fn editable_git_checkout_is_cloned_into_src_and_frozen_as_pip_does() {
+    let ctx = TestContext::new();
+    let project = Project::new(&ctx, "edit-git", "1.0", serde_json::json!({}));
+    git(&project.dir, &["init", "-q", "-b", "main"]);
+    git(&project.dir, &["add", "."]);
+    git(&project.dir, &["commit", "-q", "-m", "one"]);
+    git(&project.dir, &["tag", "v1.0"]);
+    let repository = file_url(&project.dir);
+    let venv = venv_arg(&ctx);
+    let requirements = ctx.root().join("requirements.txt");
+    fs_err::write(
+        &requirements,
+        format!("-e git+{repository}@v1.0#egg=edit-git\n"),
+    )
+    .unwrap();
+    let output = volley_in(
+        &ctx,
+        ctx.root(),
+        &[
+            "install",
+            "--python",
+            &venv,
+            "--no-index",
+            "-r",
+            "requirements.txt",
+        ],
+    );
+    assert_success(&output);
+    let checkout = ctx.venv().join("src").join("edit-git");
+    assert!(checkout.join(".git").is_dir(), "{}", checkout.display());
+    assert_eq!(
+        import(&ctx, "import edit_git; print(edit_git.VERSION)"),
+        "1.0"
+    );
+    // Editable: the checkout is what Python imports.
+    fs_err::write(
+        checkout.join("src/edit_git/__init__.py"),
+        "VERSION = 'edited'\n",
+    )
+    .unwrap();
+    assert_eq!(
+        import(&ctx, "import edit_git; print(edit_git.VERSION)"),
+        "edited"
+    );
+    let recorded = direct_url(&ctx, "edit_git-1.0.dist-info");
+    assert_eq!(recorded["url"], file_url(&checkout));
+    assert_eq!(recorded["dir_info"], serde_json::json!({"editable": true}));
+
+    let commit = String::from_utf8(
+        Command::new("git")
+            .current_dir(&project.dir)
+            .args(["rev-parse", "HEAD"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let expected = format!("-e git+{repository}@{}#egg=edit_git\n", commit.trim());
+    let freeze = volley(&ctx, &["freeze", "--python", &venv]);
+    assert_success(&freeze);
+    assert_eq!(stdout(&freeze), expected);
+    let pip = ctx.pip(&["freeze"]);
+    assert_success(&pip);
+    assert!(stdout(&pip).contains(&expected), "{}", stdout(&pip));
+
+    // A new tag: the same checkout is fetched and moved to it.
+    fs_err::write(
+        project.dir.join("src/edit_git/__init__.py"),
+        "VERSION = '2.0'\n",
+    )
+    .unwrap();
+    git(&project.dir, &["commit", "-q", "-am", "two"]);
+    git(&project.dir, &["tag", "v2.0"]);
+    fs_err::write(
+        &requirements,
+        format!("-e git+{repository}@v2.0#egg=edit-git\n"),
+    )
+    .unwrap();
+    let output = volley_in(
+        &ctx,
+        ctx.root(),
+        &[
+            "install",
+            "--python",
+            &venv,
+            "--no-index",
+            "-r",
+            "requirements.txt",
+        ],
+    );
+    assert_success(&output);
+    assert_eq!(
+        import(&ctx, "import edit_git; print(edit_git.VERSION)"),
+        "2.0"
+    );
+}
+
+/// `--src` puts the checkout elsewhere; a subdirectory project is frozen with
+/// `&subdirectory=`, and an editable inside a checkout without a remote gets pip's comment.
+#[test]
+fn editable_git_checkout_in_src_with_a_subdirectory() {
+    let ctx = TestContext::new();
+    let repo = ctx.root().join("mono");
+    let project = Project::new(&ctx, "inner", "1.0", serde_json::json!({}));
+    fs_err::create_dir_all(&repo).unwrap();
+    fs_err::rename(&project.dir, repo.join("inner")).unwrap();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    git(&repo, &["add", "."]);
+    git(&repo, &["commit", "-q", "-m", "one"]);
+    let repository = file_url(&repo);
+    let venv = venv_arg(&ctx);
+    let requirement = format!("git+{repository}#egg=inner&subdirectory=inner");
+    let output = volley_in(
+        &ctx,
+        ctx.root(),
+        &[
+            "install",
+            "--python",
+            &venv,
+            "--no-index",
+            "--src",
+            "checkouts",
+            "-e",
+            &requirement,
+        ],
+    );
+    assert_success(&output);
+    let checkout = ctx.root().join("checkouts").join("inner");
+    assert!(checkout.join("inner/pyproject.toml").is_file());
+    assert_eq!(import(&ctx, "import inner; print(inner.VERSION)"), "1.0");
+    let freeze = stdout(&volley(&ctx, &["freeze", "--python", &venv]));
+    assert!(
+        freeze.starts_with(&format!("-e git+{repository}@"))
+            && freeze.ends_with("#egg=inner&subdirectory=inner\n"),
+        "{freeze}"
+    );
+    assert_eq!(stdout(&ctx.pip(&["freeze"])), freeze);
+
+    // The original repository has no remote: pip's comment, then the directory.
+    let output = volley_in(
+        &ctx,
+        ctx.root(),
+        &[
+            "install",
+            "--python",
+            &venv,
+            "--no-index",
+            "-e",
+            "./mono/inner",
+        ],
+    );
+    assert_success(&output);
+    let freeze = stdout(&volley(&ctx, &["freeze", "--python", &venv]));
+    let inner = std::path::absolute(repo.join("inner")).unwrap();
+    assert_eq!(
+        freeze,
+        format!(
+            "# Editable Git install with no remote (inner==1.0)\n-e {}\n",
+            inner.display()
+        )
+    );
+    assert_eq!(stdout(&ctx.pip(&["freeze"])), freeze);
+}
