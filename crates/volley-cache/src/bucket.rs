@@ -17,8 +17,9 @@ pub enum CacheBucket {
     /// file is one JSON object: `format` (2; an entry of another format is ignored and
     /// replaced), `request_url`, `url` (after redirects), `request_headers`, `status`,
     /// `response_headers` (name/value pairs), `response_time` (ms since the Unix epoch) and
-    /// `body` (the page as text). Version 1 of the client wrote `<package>.page` files here;
-    /// they are never read.
+    /// `body` (the page as text). A remote find-links page is stored the same way as
+    /// `simple-v1/<page-url-key>/_find-links.json` (`_` keeps it apart from project names).
+    /// Version 1 of the client wrote `<package>.page` files here; they are never read.
     Simple,
     /// Core metadata (`METADATA`) of a distribution file, however it was obtained (a PEP 658
     /// `.metadata` file, a range request into the wheel, the whole wheel, or an sdist's

@@ -18,11 +18,10 @@ use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
 use url::Url;
 use volley_cache::Cache;
 use volley_packaging::{CoreMetadata, DistFilename, HashDigest, PackageName};
-
-use reqwest::header::{ACCEPT, HeaderMap, HeaderValue};
 
 use crate::blocking::{run_blocking, run_blocking_bounded};
 use crate::collection::{Collection, RangeData, SharedResult, url_key};
@@ -432,27 +431,27 @@ impl Inner {
                 .into_iter()
                 .collect());
         }
+        // Cached by HTTP caching rules like index pages (pip's HTTP cache serves both).
+        let path = page_cache::find_links_path(&self.cache, url);
+        let stored = page_cache::load(path.clone(), url).await;
         if self.offline {
-            tracing::debug!("offline: skipping the find-links page {}", redact(url));
-            return Ok(Vec::new());
+            let Some(stored) = stored else {
+                tracing::debug!("offline: skipping the find-links page {}", redact(url));
+                return Ok(Vec::new());
+            };
+            let text = PageText::stored(stored, url);
+            return Ok(html_links(&text.url, &text.text));
         }
-        let mut headers = HeaderMap::new();
-        headers.insert(ACCEPT, HeaderValue::from_static("text/html"));
-        match self.http.get_bytes(url, FetchKind::Page, headers).await {
-            Ok(fetched) => Ok(html_links(
-                &fetched.url,
-                &String::from_utf8_lossy(&fetched.bytes),
-            )),
-            Err(error)
-                if matches!(
-                    error.status(),
-                    Some(StatusCode::NOT_FOUND | StatusCode::GONE)
-                ) =>
-            {
-                tracing::warn!("the find-links location {location} is ignored: {error}");
+        let refresh = !matches!(self.refresh, Refresh::None);
+        match self
+            .page_text(PageRequest::html(url), refresh, url, &path, stored)
+            .await?
+        {
+            Some(text) => Ok(html_links(&text.url, &text.text)),
+            None => {
+                tracing::warn!("the find-links location {location} is ignored: it is not found");
                 Ok(Vec::new())
             }
-            Err(error) => Err(error),
         }
     }
 
@@ -484,7 +483,12 @@ impl Inner {
         // At most twice: a stored page that does not parse is dropped and fetched again (a
         // downloaded one that does not parse is dropped too, and is an error).
         loop {
-            let Some(text) = self.page_text(name, url, &path, stored.take()).await? else {
+            let request = PageRequest::new(url);
+            let refresh = self.refresh.includes(name);
+            let Some(text) = self
+                .page_text(request, refresh, url, &path, stored.take())
+                .await?
+            else {
                 return Ok(None);
             };
             let from_cache = text.from_cache;
@@ -504,27 +508,26 @@ impl Inner {
         }
     }
 
-    /// The text of the page at `url`, from `stored` (fresh, or revalidated) or downloaded, and
-    /// the cache entry at `path` brought up to date. `None` for a 404 or 410.
+    /// The text of the page at `url` (asked for with `request`), from `stored` (fresh, or
+    /// revalidated; always revalidated with `refresh`) or downloaded, and the cache entry at
+    /// `path` brought up to date. `None` for a 404 or 410.
     async fn page_text(
         &self,
-        name: &PackageName,
+        request: PageRequest,
+        refresh: bool,
         url: &Url,
         path: &Path,
         stored: Option<StoredPage>,
     ) -> Result<Option<PageText>, ClientError> {
-        let request = PageRequest::new(url);
         let headers = match &stored {
             None => request.headers(),
-            Some(page) => {
-                match page.freshness(&request, self.refresh.includes(name), SystemTime::now()) {
-                    Freshness::Fresh => {
-                        tracing::debug!("{} is fresh in the cache", redact(url));
-                        return Ok(stored.map(|page| PageText::stored(page, url)));
-                    }
-                    Freshness::Revalidate(headers) => headers,
+            Some(page) => match page.freshness(&request, refresh, SystemTime::now()) {
+                Freshness::Fresh => {
+                    tracing::debug!("{} is fresh in the cache", redact(url));
+                    return Ok(stored.map(|page| PageText::stored(page, url)));
                 }
-            }
+                Freshness::Revalidate(headers) => headers,
+            },
         };
         let fetched = match self.http.get_bytes(url, FetchKind::Page, headers).await {
             Ok(fetched) => fetched,
@@ -534,7 +537,7 @@ impl Inner {
                     Some(StatusCode::NOT_FOUND | StatusCode::GONE)
                 ) =>
             {
-                tracing::debug!("{name} is not on {}: {error}", redact(url));
+                tracing::debug!("{} is not there: {error}", redact(url));
                 if stored.is_some() {
                     page_cache::remove(path.to_path_buf()).await;
                 }

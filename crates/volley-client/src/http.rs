@@ -10,7 +10,10 @@
 //!
 //! Credentials are settled here too: [`Http::send`] takes any out of the URL, asks the
 //! [`Authenticator`] what to send to its origin, sends it as basic auth, and after a
-//! `401 Unauthorized` retries once with what the keyring gives (see `authentication.rs`). The
+//! `401 Unauthorized` retries once with what the keyring gives (see `authentication.rs`).
+//! Redirects are followed here, not by reqwest, so that each hop carries the credentials of its
+//! own origin (a redirect to another host is looked up in netrc and the keyring for that host,
+//! and the first host's are never sent there). The
 //! reqwest client is chosen per host by the [`Transport`] (trusted hosts have their own), which
 //! also refuses index pages over plain HTTP from hosts that are neither trusted nor local.
 //!
@@ -26,7 +29,7 @@ use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use reqwest::StatusCode;
-use reqwest::header::{ACCEPT_ENCODING, CONTENT_RANGE, HeaderMap, HeaderValue, RANGE};
+use reqwest::header::{ACCEPT_ENCODING, CONTENT_RANGE, HeaderMap, HeaderValue, LOCATION, RANGE};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use url::Url;
 
@@ -37,6 +40,9 @@ use crate::netrc::Netrc;
 use crate::retry::{self, Failure};
 use crate::transport::Transport;
 use crate::{ClientError, ClientOptions, FetchId, FetchKind, KeyringProvider, Reporter};
+
+/// Redirects followed for one request, as reqwest's and requests' defaults (10 and 30).
+const MAX_REDIRECTS: usize = 10;
 
 /// How many of `max_connections` whole-file downloads may take (at least one).
 fn file_slots(max_connections: usize) -> usize {
@@ -134,26 +140,9 @@ impl Http {
             .acquire_owned()
             .await
             .expect("the connection semaphore is never closed");
-        let mut response = self.request(url, &headers, credentials.as_ref()).await?;
-        if response.status() == StatusCode::UNAUTHORIZED
-            && let Some(renewed) = self
-                .authenticator
-                .after_unauthorized(url, credentials.as_ref())
-                .await
-        {
-            tracing::debug!(
-                "{} asked for credentials: retrying with the keyring's",
-                redact(url)
-            );
-            drop(response);
-            response = self.request(url, &headers, Some(&renewed)).await?;
-            if response.status() == StatusCode::UNAUTHORIZED {
-                tracing::warn!(
-                    "401 Unauthorized: the credentials from the keyring are not correct for {}",
-                    redact(url)
-                );
-            }
-        }
+        let response = self
+            .request_following(url, credentials, &headers, kind)
+            .await?;
         let status = response.status();
         if !status.is_success() && status != StatusCode::NOT_MODIFIED {
             let error = ClientError::Status {
@@ -181,6 +170,83 @@ impl Http {
             _permit: permit,
             _file_permit: file_permit,
         })
+    }
+
+    /// Sends `url` with `credentials`, asks the keyring once after a 401, and follows redirects
+    /// itself (reqwest's own would drop the credentials at another host and never look up that
+    /// host's): each hop is sent with the credentials of its own origin (netrc, keyring, ...),
+    /// as pip's session does. At most [`MAX_REDIRECTS`] hops.
+    async fn request_following(
+        &self,
+        url: &Url,
+        credentials: Option<Credentials>,
+        headers: &HeaderMap,
+        kind: FetchKind,
+    ) -> Result<reqwest::Response, Failure> {
+        let mut current = url.clone();
+        let mut credentials = credentials;
+        for _ in 0..=MAX_REDIRECTS {
+            let mut response = self
+                .request(&current, headers, credentials.as_ref())
+                .await?;
+            if response.status() == StatusCode::UNAUTHORIZED
+                && let Some(renewed) = self
+                    .authenticator
+                    .after_unauthorized(&current, credentials.as_ref())
+                    .await
+            {
+                tracing::debug!(
+                    "{} asked for credentials: retrying with the keyring's",
+                    redact(&current)
+                );
+                drop(response);
+                response = self.request(&current, headers, Some(&renewed)).await?;
+                if response.status() == StatusCode::UNAUTHORIZED {
+                    tracing::warn!(
+                        "401 Unauthorized: the credentials from the keyring are not correct for {}",
+                        redact(&current)
+                    );
+                }
+            }
+            let redirects = matches!(
+                response.status(),
+                StatusCode::MOVED_PERMANENTLY
+                    | StatusCode::FOUND
+                    | StatusCode::SEE_OTHER
+                    | StatusCode::TEMPORARY_REDIRECT
+                    | StatusCode::PERMANENT_REDIRECT
+            );
+            let location = response
+                .headers()
+                .get(LOCATION)
+                .and_then(|value| value.to_str().ok());
+            let Some(location) = location.filter(|_| redirects) else {
+                return Ok(response);
+            };
+            let next = current.join(location).map_err(|error| {
+                Failure::Permanent(ClientError::Network {
+                    url: current.clone(),
+                    reason: format!("its Location \"{location}\" is not a URL: {error}"),
+                })
+            })?;
+            let (next, embedded) = split_credentials(&next);
+            if !matches!(next.scheme(), "http" | "https") {
+                return Err(Failure::Permanent(ClientError::Network {
+                    url: current.clone(),
+                    reason: format!("it redirects to {}", redact(&next)),
+                }));
+            }
+            if kind == FetchKind::Page && !self.transport.is_secure_origin(&next) {
+                return Err(Failure::Permanent(ClientError::InsecureHost { url: next }));
+            }
+            tracing::debug!("{} redirects to {}", redact(&current), redact(&next));
+            credentials = self.authenticator.credentials(&next, embedded).await;
+            current = next;
+        }
+        Err(Failure::Permanent(ClientError::Network {
+            url: url.clone(),
+            reason: format!("more than {MAX_REDIRECTS} redirects"),
+        }))
     }
 
     /// Send one request to `url` (without credentials) with `credentials` as basic auth.

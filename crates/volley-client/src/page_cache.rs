@@ -65,6 +65,15 @@ pub(crate) fn path(cache: &Cache, index: &Url, name: &PackageName) -> PathBuf {
     )
 }
 
+/// Where the remote find-links page at `url` is stored (`_` keeps the name apart from every
+/// normalized project name).
+pub(crate) fn find_links_path(cache: &Cache, url: &Url) -> PathBuf {
+    cache.entry(
+        CacheBucket::Simple,
+        format!("{}/_find-links.json", cache_key(url.as_str())),
+    )
+}
+
 /// How volley asks for a page (before validators): `GET <url>` with `Accept`.
 pub(crate) struct PageRequest {
     url: Url,
@@ -78,6 +87,18 @@ impl PageRequest {
     pub(crate) fn new(url: &Url) -> Self {
         let mut headers = HeaderMap::new();
         headers.insert(ACCEPT, HeaderValue::from_static(PAGE_ACCEPT));
+        let parts = request_parts(url.as_str(), headers.clone());
+        Self {
+            url: url.clone(),
+            headers,
+            parts,
+        }
+    }
+
+    /// A request for an HTML page of links (a find-links location).
+    pub(crate) fn html(url: &Url) -> Self {
+        let mut headers = HeaderMap::new();
+        headers.insert(ACCEPT, HeaderValue::from_static("text/html"));
         let parts = request_parts(url.as_str(), headers.clone());
         Self {
             url: url.clone(),

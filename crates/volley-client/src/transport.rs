@@ -256,7 +256,9 @@ impl<'a> Settings<'a> {
             .user_agent(self.options.user_agent.as_str())
             .read_timeout(self.options.timeout)
             .connect_timeout(self.options.connect_timeout)
-            .pool_idle_timeout(Duration::from_secs(90));
+            .pool_idle_timeout(Duration::from_secs(90))
+            // `Http::send` follows redirects itself, with each host's credentials.
+            .redirect(reqwest::redirect::Policy::none());
         if let Some(proxy) = &self.proxy {
             builder = builder.proxy(proxy.clone());
         }

@@ -473,3 +473,56 @@ async fn metadata_truncated_at_a_line_boundary_is_fetched_again() {
     );
     assert!(server.requests().is_empty(), "{:?}", server.requests());
 }
+
+/// A remote find-links page is cached by HTTP caching rules like an index page (pip's HTTP
+/// cache serves both): fresh, it is used without a request; stale, it is revalidated.
+#[tokio::test]
+async fn a_remote_find_links_page_is_http_cached() {
+    let server = IndexServer::builder()
+        .wheel(WheelBuilder::new("a", "1.0").build())
+        .format(IndexFormat::Html)
+        .page_cache_control("max-age=600")
+        .start();
+    let page =
+        url::Url::parse(&format!("{}/a/", server.index_url().trim_end_matches('/'))).unwrap();
+    let cache = Cache::temp().unwrap();
+    let run = || async {
+        let client = client_with(
+            ClientOptions {
+                index_urls: Vec::new(),
+                no_index: true,
+                find_links: vec![volley_client::FindLinks::Url(page.clone())],
+                ..options(&server)
+            },
+            &cache,
+        );
+        let found = client.project_page(&name("a")).await.unwrap();
+        found
+            .files
+            .iter()
+            .map(|file| file.filename.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(run().await, ["a-1.0-py3-none-any.whl"]);
+    assert_eq!(page_requests(&server, "a").len(), 1);
+
+    server.clear_requests();
+    assert_eq!(run().await, ["a-1.0-py3-none-any.whl"]);
+    assert!(
+        page_requests(&server, "a").is_empty(),
+        "{:?}",
+        server.requests()
+    );
+
+    // Stale: asked again with its validator, and a 304 keeps the stored copy.
+    server.set_page_cache_control(Some("max-age=0"));
+    fs_err::remove_dir_all(cache.bucket(CacheBucket::Simple)).unwrap();
+    server.clear_requests();
+    run().await;
+    server.clear_requests();
+    assert_eq!(run().await, ["a-1.0-py3-none-any.whl"]);
+    let requests = page_requests(&server, "a");
+    assert_eq!(requests.len(), 1);
+    assert!(requests[0].header("if-none-match").is_some());
+    assert_eq!(requests[0].status, Some(304));
+}

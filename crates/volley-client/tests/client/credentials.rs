@@ -347,3 +347,114 @@ async fn a_keyring_without_an_answer_leaves_the_401() {
     let error = client.project_page(&name("a")).await.unwrap_err();
     assert_eq!(error.status().map(|status| status.as_u16()), Some(401));
 }
+
+/// A server on 127.0.0.1 that redirects every request to the same path on `target` (another
+/// origin), and keeps the `Authorization` header of each request it got.
+async fn redirector(target: String) -> (Url, Arc<Mutex<Vec<Option<String>>>>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&seen);
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let mut head = Vec::new();
+            let mut buffer = [0; 1024];
+            while !head.windows(4).any(|window| window == b"\r\n\r\n") {
+                match stream.read(&mut buffer).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(read) => head.extend_from_slice(&buffer[..read]),
+                }
+            }
+            let head = String::from_utf8_lossy(&head).into_owned();
+            let path = head.split_whitespace().nth(1).unwrap_or("/").to_string();
+            let authorization = head
+                .lines()
+                .find_map(|line| line.strip_prefix("authorization: "))
+                .or_else(|| {
+                    head.lines()
+                        .find_map(|line| line.strip_prefix("Authorization: "))
+                })
+                .map(str::to_string);
+            log.lock().unwrap().push(authorization);
+            let reply = format!(
+                "HTTP/1.1 302 Found\r\nLocation: {target}{path}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+            let _ = stream.write_all(reply.as_bytes()).await;
+        }
+    });
+    (
+        Url::parse(&format!("http://{address}/simple/")).unwrap(),
+        seen,
+    )
+}
+
+/// pip looks up the credentials of the host a request is redirected to (netrc, keyring), and
+/// never sends the first host's there.
+#[tokio::test]
+async fn a_redirect_to_another_host_gets_that_hosts_netrc_credentials() {
+    let server = guarded();
+    let target = format!("http://localhost:{}", server.address().port());
+    let (index, seen) = redirector(target).await;
+    let dir = tempfile::tempdir().unwrap();
+    let netrc = dir.path().join("netrc");
+    fs_err::write(
+        &netrc,
+        format!(
+            "machine 127.0.0.1 login first password first-host-secret\n\
+             machine localhost login user password {PASSWORD}\n"
+        ),
+    )
+    .unwrap();
+    let client = crate::client_with(
+        ClientOptions {
+            index_urls: vec![index],
+            netrc: Some(netrc),
+            ..options(&server)
+        },
+        &Cache::temp().unwrap(),
+    );
+    let wheel = index_file(&client, "a", "a-1.0-py3-none-any.whl").await;
+    client.download(&wheel).await.unwrap();
+    // The redirector got the first host's credentials...
+    let first = seen.lock().unwrap().clone();
+    assert!(!first.is_empty());
+    assert!(first.iter().all(Option::is_some), "{first:?}");
+    // ...and the index on the other host only its own, with no 401 on the way.
+    let requests = server.requests();
+    assert!(!requests.is_empty());
+    let expected = format!(
+        "Basic {}",
+        base64_encode(format!("user:{PASSWORD}").as_bytes())
+    );
+    for request in &requests {
+        assert_eq!(request.status, Some(200), "{}", request.path);
+        assert_eq!(
+            request.header("authorization"),
+            Some(expected.as_str()),
+            "{}",
+            request.path
+        );
+    }
+}
+
+fn base64_encode(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for index in 0..4 {
+            if index <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * index)) as usize & 63] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
