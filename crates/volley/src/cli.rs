@@ -426,6 +426,11 @@ pub struct InstallArgs {
     #[arg(long, overrides_with = "compile")]
     pub no_compile: bool,
 
+    /// Directory to clone editable VCS checkouts into [default: VENV/src in a virtual
+    /// environment, else ./src]
+    #[arg(long, value_name = "DIR")]
+    pub src: Option<PathBuf>,
+
     /// Another platform to install for (`--platform`, `--python-version`, `--implementation`,
     /// `--abi`), with `--target` or `--dry-run` only, as in pip
     #[command(flatten)]
@@ -453,11 +458,6 @@ pub struct PipInstallArgs {
     /// Accepted for pip compatibility: volley does not warn about scripts outside PATH
     #[arg(long)]
     pub no_warn_script_location: bool,
-
-    /// Directory to clone editable VCS checkouts into [default: VENV/src in a virtual
-    /// environment, else ./src]
-    #[arg(long, value_name = "DIR")]
-    pub src: Option<PathBuf>,
 
     /// Accepted for pip compatibility: volley always builds with PEP 517 (setup.py-only
     /// projects through setuptools' backend)

@@ -221,7 +221,7 @@ pub async fn install(
         announce_environment: true,
         all_files: false,
         require_hashes: hash_mode,
-        src: args.pip_ignored.src.clone(),
+        src: args.src.clone(),
     };
     let resolved = match resolve(
         &request,
