@@ -5,17 +5,15 @@
 //! other (the `pyopenssl` / `cryptography` shape). Regressions in decision order or backtracking
 //! show here without the network.
 
-use std::collections::HashMap;
+mod common;
+
 use std::str::FromStr;
 use std::sync::Arc;
 
-use volley_packaging::{
-    MarkerEnvironment, MarkerEnvironmentBuilder, PackageName, Requirement, Version,
-    parse_requirement,
-};
-use volley_resolver::{
-    Candidate, CandidateMetadata, Provider, ProviderError, ResolverOptions, resolve,
-};
+use volley_packaging::{PackageName, Requirement, Version, parse_requirement};
+use volley_resolver::{Candidate, CandidateMetadata, resolve};
+
+use common::{MemoryIndex, options};
 
 const PACKAGES: usize = 300;
 const RELEASES: u64 = 40;
@@ -25,10 +23,7 @@ const PLUGINS: usize = 5;
 /// `bindingN` versus `libN` pairs.
 const PAIRS: usize = 10;
 
-struct ScaleIndex {
-    versions: HashMap<PackageName, Arc<[Candidate]>>,
-    metadata: HashMap<(PackageName, Version), Arc<CandidateMetadata>>,
-}
+struct ScaleIndex(MemoryIndex);
 
 impl ScaleIndex {
     fn add(&mut self, name: &str, release: u64, requires_dist: &[String]) {
@@ -38,7 +33,7 @@ impl ScaleIndex {
             .iter()
             .map(|text| parse_requirement(text).unwrap())
             .collect();
-        self.metadata.insert(
+        self.0.metadata.insert(
             (name.clone(), version.clone()),
             Arc::new(CandidateMetadata {
                 requires_dist,
@@ -46,19 +41,17 @@ impl ScaleIndex {
             }),
         );
         let mut candidates = self
+            .0
             .versions
             .remove(&name)
             .map(|candidates| candidates.to_vec())
             .unwrap_or_default();
         candidates.push(Candidate::wheel(version));
-        self.versions.insert(name, candidates.into());
+        self.0.versions.insert(name, candidates.into());
     }
 
     fn new() -> Self {
-        let mut index = Self {
-            versions: HashMap::new(),
-            metadata: HashMap::new(),
-        };
+        let mut index = Self(MemoryIndex::default());
         for release in 1..=RELEASES {
             // A web of plain packages, each needing a few later ones, some through an extra.
             for package in 0..PACKAGES {
@@ -124,45 +117,6 @@ impl ScaleIndex {
     }
 }
 
-impl Provider for ScaleIndex {
-    fn versions(&self, name: &PackageName) -> Result<Arc<[Candidate]>, ProviderError> {
-        Ok(self
-            .versions
-            .get(name)
-            .cloned()
-            .unwrap_or_else(|| Arc::from([])))
-    }
-
-    fn metadata(
-        &self,
-        name: &PackageName,
-        version: &Version,
-    ) -> Result<Arc<CandidateMetadata>, ProviderError> {
-        self.metadata
-            .get(&(name.clone(), version.clone()))
-            .cloned()
-            .ok_or_else(|| ProviderError::new(format!("no metadata for {name} {version}")))
-    }
-}
-
-fn options() -> ResolverOptions {
-    let markers = MarkerEnvironment::try_from(MarkerEnvironmentBuilder {
-        implementation_name: "cpython",
-        implementation_version: "3.12.1",
-        os_name: "posix",
-        platform_machine: "x86_64",
-        platform_python_implementation: "CPython",
-        platform_release: "6.1.0",
-        platform_system: "Linux",
-        platform_version: "#1 SMP",
-        python_full_version: "3.12.1",
-        python_version: "3.12",
-        sys_platform: "linux",
-    })
-    .unwrap();
-    ResolverOptions::new(markers, Version::from_str("3.12.1").unwrap())
-}
-
 fn main() {
     divan::main();
 }
@@ -173,7 +127,7 @@ fn resolve_scale(bencher: divan::Bencher) {
     let options = options();
     let requirements = ScaleIndex::requirements();
     bencher.bench(|| {
-        let resolution = resolve(&requirements, &options, &index).unwrap();
+        let resolution = resolve(&requirements, &options, &index.0).unwrap();
         // Every lockstep family settles one release back, where all its plugins exist; every
         // binding stays at its newest with its lib one release back.
         let version = |name: &str| {
