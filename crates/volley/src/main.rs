@@ -107,7 +107,8 @@ fn main() -> ExitCode {
              certificate handling"
         ));
     }
-    // reqwest is built without a default TLS crypto provider (see CRATES.md): pick ring.
+    // reqwest is built without a default TLS crypto provider (the workspace's Cargo.toml asks
+    // for `rustls-no-provider`): pick ring.
     let _ = rustls::crypto::ring::default_provider().install_default();
 
     let runtime = match tokio::runtime::Builder::new_multi_thread()
